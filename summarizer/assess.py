@@ -1,0 +1,5 @@
+"""The assess stage (placeholder until its issue lands: does nothing yet)."""
+
+
+def run(docs, ctx):
+    return None

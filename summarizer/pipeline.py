@@ -1,0 +1,100 @@
+"""The pipeline: articles in, one ``Report`` out.
+
+ingest -> clean -> segment -> language -> translate -> assess -> repair -> align
+-> summarize. Each stage is a function ``run(docs, ctx)`` in its own module that fills
+slots of the documents (or of the context); this module only orders them, times them,
+and keeps one bad article from stopping the others.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Iterable, Sequence
+
+from . import __version__
+from .config import Config
+from .context import Context, ProgressFn
+from .document import Document, Report, Summary
+from .errors import InputError
+from .ingest import Article, load_article
+
+
+class Pipeline:
+    """``Pipeline(config).run([Article(...), ...]) -> Report``.
+
+    Keyword overrides are settings (``Pipeline(repair=False, summary=False)``).
+    """
+
+    def __init__(self, config: Config | None = None, **overrides: Any):
+        self.config = (config or Config.load()).replace(**overrides) if overrides else (config or Config.load())
+        self.context = Context.create(self.config)
+
+    # the stage order; each entry is (name, function(docs, ctx), enabled?)
+    def stages(self) -> list[tuple[str, Callable[[list[Document], Context], Any], bool]]:
+        from . import align, assess, language, repair, segment, summarize, translate
+
+        c = self.config
+        return [
+            ("segment", segment.run, True),
+            ("language", language.run, True),
+            ("translate", translate.run, True),
+            ("assess", assess.run, True),
+            ("repair", repair.run, c.repair),
+            ("align", align.run, c.summary),
+            ("summarize", summarize.run, c.summary),
+        ]
+
+    def run(self, articles: Sequence[Article | str] | Iterable[Article | str], *,
+            progress: ProgressFn | None = None, cancel_event=None,
+            on_stage: Callable[[str, Report], None] | None = None) -> Report:
+        """Run every enabled stage. ``on_stage(name, report)`` is called after each
+        stage with the partial report, so a page can show results as they come."""
+        ctx = self.context
+        ctx.progress, ctx.cancel_event = progress, cancel_event
+        ctx.entities, ctx.groups, ctx.notes = [], [], {}
+        report = Report(settings=self.config.as_dict())
+        articles = [a if isinstance(a, Article) else Article(text=a) for a in articles]
+
+        start = time.perf_counter()
+        if len(articles) > self.config.max_articles:
+            report.errors.append({"input": f"articles {self.config.max_articles + 1}-{len(articles)}",
+                                  "error": f"too many articles: {len(articles)} given, the limit is "
+                                           f"{self.config.max_articles} (setting max_articles); the rest were not run"})
+            articles = articles[: self.config.max_articles]
+        docs: list[Document] = []
+        for i, article in enumerate(articles, 1):
+            try:
+                docs.append(load_article(article, f"d{i}", self.config))
+            except InputError as exc:
+                report.errors.append({"input": exc.name, "error": exc.problem, "id": f"d{i}"})
+            ctx.report_progress("ingest", i, len(articles), article.display_name(i))
+        report.documents = docs
+        report.timings["ingest"] = round(time.perf_counter() - start, 4)
+        if on_stage:
+            on_stage("ingest", report)
+
+        for name, fn, enabled in self.stages():
+            if not enabled or not docs:
+                continue
+            ctx.report_progress(name, 0, 1, "")
+            start = time.perf_counter()
+            result = fn(docs, ctx)
+            report.timings[name] = round(time.perf_counter() - start, 4)
+            if isinstance(result, Summary):
+                report.summary = result
+            report.entities = ctx.entities
+            report.models = self._models_used()
+            ctx.report_progress(name, 1, 1, "done")
+            if on_stage:
+                on_stage(name, report)
+        report.models = self._models_used()
+        report.timings["total"] = round(sum(v for k, v in report.timings.items() if k != "total"), 4)
+        for stage, notes in ctx.notes.items():
+            report.settings.setdefault("notes", {})[stage] = notes
+        return report
+
+    def _models_used(self) -> dict[str, Any]:
+        used = dict(self.context.models.used)
+        used["summarizer"] = __version__
+        used["generator_setting"] = {"backend": self.config.generator_backend, "model": self.config.generator_model}
+        return used
