@@ -1,5 +1,353 @@
-"""The repair stage (placeholder until its issue lands: does nothing yet)."""
+"""The repair stage: faithful, minimal rewrites of flagged sentences.
+
+Measured before this stage existed (DESIGN.md): a context-free "fix this sentence"
+prompt to the generator makes garbled sentences worse on average. So every rewrite is
+asked for as a minimal post-edit (prompts/repair.prompt, with short invented examples)
+and given what a human post-editor would look at: the neighbouring sentences, the
+closest sentences of the other articles (the same fact told by another outlet), the
+consensus spelling of names, and the source sentence when the text is a translation.
+Then the guard (summarizer/guard.py) checks names, numbers, dates, quotations,
+negations and length, and the detection stage must score the rewrite as better than
+the original. A rewrite that fails is kept in the report, not applied, with the
+reason; a second candidate (sampled, told why the first failed) is tried first.
+
+Name canonicalisation (variant -> consensus spelling from ``ctx.entities``) needs no
+model: it is applied to every sentence containing a variant, flagged or not.
+
+Speed: the system prompt, rules and examples are an identical prefix across calls, so
+llama.cpp's prefix cache evaluates them once; per-sentence context comes last; the
+output is capped by the input length and stopped at the first newline; candidates are
+scored by detection in batches.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from .context import Context
+from .document import Document, Entity, Repair, Sentence
+from .guard import GuardResult, apply_consensus, check_rewrite
+from .prompts import load_prompt
+
+NAME_FIX_MODEL = "name canonicalisation (no rewrite)"
+_CONTEXT_SENTENCES = 3  # closest sentences from other articles shown to the model
+# e5 cosine below which another article's sentence is not about the same fact; e5
+# similarities sit high (unrelated news sentences score ~0.75-0.8).
+_CONTEXT_MIN_SIM = 0.82
+_SECOND_TEMPERATURE = 0.5
+_TAG = re.compile(r"</?\s*(sentence|context|source)\b[^>]*>", re.IGNORECASE)
 
 
-def run(docs, ctx):
-    return None
+@dataclass
+class SegmentRepair:
+    """One segment's outcome for the evaluation harness."""
+
+    output: str  # the rewrite if applied, else the MT unchanged
+    flagged: bool
+    applied: bool
+    guard: str  # "ok", why the rewrite was rejected, or "not flagged"
+    candidate: str | None = None  # the last rewrite proposed (applied or not)
+
+
+@dataclass
+class _Item:
+    """One sentence to repair, with everything the prompt and the guard need."""
+
+    original: str
+    source: str | None = None
+    src_lang: str | None = None
+    context: list[str] = field(default_factory=list)
+    consensus: dict[str, str] = field(default_factory=dict)
+    sources_text: str = ""
+    # results
+    candidate: str | None = None
+    guard: str = ""
+    applied: bool = False
+    tries: int = 0
+    seconds: float = 0.0
+
+
+def _data(text: str) -> str:
+    """Article text inside a prompt: neutralise anything that looks like our tags so it
+    cannot close the data block it sits in."""
+    return _TAG.sub(lambda m: m.group(0).replace("<", "(").replace(">", ")"), text.strip())
+
+
+def _clean_output(text: str, original: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    out = lines[0] if lines else ""
+    out = _TAG.sub("", out).strip()
+    out = re.sub(r"^(?:corrected|fixed|rewritten|repaired)?\s*(?:sentence|version|text)?\s*:\s*", "", out,
+                 flags=re.IGNORECASE) if re.match(r"^\w+(?: \w+)?\s*:", out) and ":" not in original[:30] else out
+    if len(out) >= 2 and out[0] == out[-1] == '"' and not original.startswith('"'):
+        out = out[1:-1].strip()
+    return out
+
+
+def consensus_map(entities: Sequence[Entity]) -> dict[str, str]:
+    """variant spelling -> consensus spelling, from the entities detection found."""
+    out: dict[str, str] = {}
+    for ent in entities:
+        for variant, *_ in ent.variants:
+            if variant and variant != ent.canonical:
+                out[variant] = ent.canonical
+    return out
+
+
+def _names_line(text: str, consensus: dict[str, str], entities: Sequence[Entity]) -> str:
+    shown = []
+    for ent in entities:
+        variants = [v for v, *_ in ent.variants if v != ent.canonical and re.search(
+            r"(?<!\w)%s(?!\w)" % re.escape(v), text)]
+        if variants:
+            shown.append(f"{ent.canonical} (not: {', '.join(sorted(set(variants)))})")
+        elif re.search(r"(?<!\w)%s(?!\w)" % re.escape(ent.canonical), text):
+            shown.append(ent.canonical)
+    return "; ".join(shown) if shown else "none"
+
+
+class Repairer:
+    """Rewrites sentences with the generator and applies only what passes the guard."""
+
+    def __init__(self, ctx: Context, generator=None):
+        self.ctx = ctx
+        self._generator = generator
+        self.prompt = load_prompt("repair", ctx.config.prompts_dir)
+        self._assessor: Any = None
+        self._assessor_missing = False
+        self.stats = {"repaired": 0, "rejected": 0, "unchanged": 0, "second_candidates": 0, "seconds": 0.0}
+
+    @property
+    def generator(self):
+        if self._generator is None:
+            self._generator = self.ctx.models.generator
+        return self._generator
+
+    # --- one model call -----------------------------------------------------------
+    def rewrite(self, item: _Item, *, entities: Sequence[Entity] = (), feedback: str = "",
+                temperature: float = 0.0, seed: int | None = None) -> str:
+        shown = apply_consensus(item.original, item.consensus)
+        context = ""
+        if item.context:
+            context = "<context>\n" + "\n".join(_data(c) for c in item.context) + "\n</context>\n"
+        source = ""
+        if item.source:
+            lang = f' lang="{item.src_lang}"' if item.src_lang else ""
+            source = f"<source{lang}>\n{_data(item.source)}\n</source>\n"
+        if feedback:
+            feedback = ("\nA previous correction was rejected: " + feedback +
+                        ". Edit fewer words and keep every name, number, date, quotation and negation.")
+        messages = self.prompt.messages(names=_names_line(item.original, item.consensus, entities),
+                                        context=context, source=source, sentence=_data(shown),
+                                        feedback=feedback)
+        gen = self.generator
+        try:
+            n_in = gen.count_tokens(shown)
+        except Exception:  # a backend without a tokenizer call: a word-based estimate
+            n_in = int(len(shown.split()) * 1.6)
+        max_tokens = int(n_in * 1.5) + 16  # a minimal edit is about as long as its input
+        out = gen.chat(messages, max_tokens=max_tokens, stop=["\n"], temperature=temperature, seed=seed)
+        return _clean_output(out, item.original)
+
+    # --- detection as the final judge ----------------------------------------------
+    def _assess(self):
+        if self._assessor is None and not self._assessor_missing:
+            try:
+                from .assess import Assessor
+
+                self._assessor = Assessor(self.ctx)
+            except (ImportError, AttributeError):
+                self._assessor_missing = True
+                self.ctx.note("repair", "detection (summarizer.assess.Assessor) unavailable: rewrites were "
+                                        "checked by the guard only, not re-scored")
+        return self._assessor
+
+    def _scores(self, texts: list[str], sources: list[str | None], src_lang: str | None) -> list[float] | None:
+        assessor = self._assess()
+        if assessor is None or not texts:
+            return None
+        src = sources if any(s for s in sources) else None
+        if src is not None:
+            src = [s or "" for s in src]
+        return [float(a.score) for a in assessor.score_segments(texts, src, src_lang)]
+
+    # --- a batch of items ------------------------------------------------------------
+    def _guard(self, item: _Item, rewrite: str) -> GuardResult:
+        if not rewrite:
+            return GuardResult(False, "the model returned nothing")
+        rewrite = apply_consensus(rewrite, item.consensus)
+        if rewrite == item.original or rewrite == apply_consensus(item.original, item.consensus):
+            return GuardResult(False, "no change proposed")
+        extra = " ".join([item.source or "", *item.context])
+        return check_rewrite(item.original, rewrite, sources_text=f"{item.sources_text} {extra}",
+                             consensus=item.consensus)
+
+    def repair_items(self, items: list[_Item], entities: Sequence[Entity] = (), stage: str = "repair") -> None:
+        pending = list(items)
+        for attempt in range(2):
+            passed: list[_Item] = []
+            for i, item in enumerate(pending, 1):
+                self.ctx.report_progress(stage, i, len(pending), f"candidate {attempt + 1}")
+                start = time.perf_counter()
+                if attempt == 0:
+                    text = self.rewrite(item, entities=entities)
+                else:
+                    self.stats["second_candidates"] += 1
+                    text = self.rewrite(item, entities=entities, feedback=item.guard,
+                                        temperature=_SECOND_TEMPERATURE, seed=self.ctx.config.seed + 1)
+                item.seconds += time.perf_counter() - start
+                item.tries += 1
+                text = apply_consensus(text, item.consensus) if text else text
+                result = self._guard(item, text)
+                if text or item.candidate is None:
+                    item.candidate = text
+                item.guard = result.reason
+                if result.ok:
+                    passed.append(item)
+            # detection must agree the rewrite is better (batched: one scoring call)
+            if passed:
+                groups: dict[str | None, list[_Item]] = {}
+                for it in passed:
+                    groups.setdefault(it.src_lang, []).append(it)
+                for lang, group in groups.items():
+                    texts = [g.original for g in group] + [g.candidate for g in group]
+                    srcs = [g.source for g in group] * 2
+                    scores = self._scores(texts, srcs, lang)
+                    for k, it in enumerate(group):
+                        if scores is None:
+                            it.applied = True
+                            continue
+                        before, after = scores[k], scores[k + len(group)]
+                        if after < before:
+                            it.applied = True
+                        else:
+                            it.guard = f"detection does not score the rewrite better ({after:.2f} vs {before:.2f})"
+            # a second candidate only where the guard refused one (not where the model
+            # proposed no change: then the sentence is best left as it is)
+            pending = [it for it in pending if not it.applied and it.guard != "no change proposed"]
+            if not pending:
+                break
+        for it in items:
+            if it.applied:
+                self.stats["repaired"] += 1
+            elif it.guard == "no change proposed":
+                self.stats["unchanged"] += 1
+            else:
+                self.stats["rejected"] += 1
+            self.stats["seconds"] += it.seconds
+
+    # --- evaluation entry point (MLQE-PE) ---------------------------------------------
+    def repair_segments(self, mt: list[str], src: list[str] | None = None, src_lang: str | None = None,
+                        assessments=None) -> list[SegmentRepair]:
+        """Repair the segments detection flags (score >= threshold); bilingual when
+        ``src`` is given. Each segment is repaired on its own (no other sources)."""
+        if assessments is None:
+            from .assess import Assessor
+
+            assessments = Assessor(self.ctx).score_segments(mt, src, src_lang)
+        threshold = self.ctx.config.threshold
+        items: dict[int, _Item] = {}
+        for i, (text, a) in enumerate(zip(mt, assessments)):
+            if a.score >= threshold:
+                items[i] = _Item(original=text, source=src[i] if src else None, src_lang=src_lang,
+                                 sources_text=src[i] if src else "")
+        self.repair_items(list(items.values()))
+        out = []
+        for i, text in enumerate(mt):
+            it = items.get(i)
+            if it is None:
+                out.append(SegmentRepair(output=text, flagged=False, applied=False, guard="not flagged"))
+            else:
+                out.append(SegmentRepair(output=it.candidate if it.applied else text, flagged=True,
+                                         applied=it.applied, guard="ok" if it.applied else it.guard,
+                                         candidate=it.candidate))
+        return out
+
+
+# --- the pipeline stage ------------------------------------------------------------------
+
+def _closest_other(docs: list[Document], ctx: Context, targets: list[tuple[Document, Sentence]]
+                   ) -> dict[int, list[str]]:
+    """For each target sentence: the closest sentences of the other articles."""
+    if len(docs) < 2 or not targets:
+        return {}
+    pool = [(d.id, s.english) for d in docs for s in d.sentences if s.english.strip()]
+    if not pool:
+        return {}
+    emb = ctx.models.embedder
+    pool_vecs = emb.encode([t for _, t in pool])
+    target_vecs = emb.encode([s.english for _, s in targets])
+    sims = target_vecs @ pool_vecs.T
+    out: dict[int, list[str]] = {}
+    for k, (doc, sent) in enumerate(targets):
+        order = sims[k].argsort()[::-1]
+        picked: list[str] = []
+        for j in order:
+            if sims[k, j] < _CONTEXT_MIN_SIM or len(picked) >= _CONTEXT_SENTENCES:
+                break
+            if pool[j][0] != doc.id and pool[j][1] not in picked:
+                picked.append(pool[j][1])
+        out[id(sent)] = picked
+    return out
+
+
+def _record_variant(ctx: Context, canonical: str, variant: str, doc_id: str) -> None:
+    for ent in ctx.entities:
+        if ent.canonical == canonical:
+            if not any(v == variant and d == doc_id for v, d, *_ in ent.variants):
+                ent.variants.append([variant, doc_id])
+            return
+    ctx.entities.append(Entity(canonical=canonical, variants=[[variant, doc_id]]))
+
+
+def run(docs: list[Document], ctx: Context) -> None:
+    consensus = consensus_map(ctx.entities)
+    all_text = "\n".join(s.english for d in docs for s in d.sentences)
+    targets = [(d, s) for d in docs for s in d.sentences if s.flagged]
+    context = _closest_other(docs, ctx, targets)
+
+    # name canonicalisation everywhere a variant occurs (no model needed)
+    name_fixes = 0
+    if consensus:
+        for doc in docs:
+            for sent in doc.sentences:
+                text = sent.english
+                fixed = apply_consensus(text, consensus)
+                if fixed == text:
+                    continue
+                for variant, canonical in consensus.items():
+                    if re.search(r"(?<!\w)%s(?!\w)" % re.escape(variant), text):
+                        _record_variant(ctx, canonical, variant, doc.id)
+                if not sent.flagged:
+                    sent.repair = Repair(text=fixed, applied=True, guard="ok", candidates=0, model=NAME_FIX_MODEL)
+                    name_fixes += 1
+
+    if targets:
+        repairer = Repairer(ctx)
+        items: list[_Item] = []
+        for doc, sent in targets:
+            pos = doc.sentences.index(sent)
+            neighbours = [doc.sentences[j].english for j in (pos - 1, pos + 1) if 0 <= j < len(doc.sentences)]
+            bilingual_src = sent.text if sent.translation is not None else sent.source_text
+            items.append(_Item(
+                original=sent.english, source=bilingual_src,
+                src_lang=sent.language if sent.translation is not None else None,
+                context=neighbours + context.get(id(sent), []), consensus=consensus,
+                sources_text=all_text))
+        repairer.repair_items(items, ctx.entities)
+        model = repairer.generator.name
+        for (doc, sent), it in zip(targets, items):
+            text = it.candidate if it.candidate else sent.english
+            sent.repair = Repair(text=text, applied=it.applied, guard="ok" if it.applied else it.guard,
+                                 candidates=it.tries, model=model)
+        st = repairer.stats
+        per = st["seconds"] / max(1, len(items))
+        ctx.note("repair", f"{len(items)} flagged sentence(s): {st['repaired']} repaired, {st['rejected']} "
+                           f"rewrite(s) rejected by the guard, {st['unchanged']} left unchanged by the model; "
+                           f"{st['second_candidates']} second candidate(s); {per:.1f} s per sentence")
+    if name_fixes:
+        ctx.note("repair", f"{name_fixes} unflagged sentence(s) got the consensus spelling of a name "
+                           f"(no rewrite: {NAME_FIX_MODEL})")

@@ -50,6 +50,7 @@ def split_sentences(text: str, lang: str = "en") -> list[tuple[int, int]]:
         spans.append((start, end))
         pos = end
     spans = _split_glued(text, spans)
+    spans = _move_opening_quotes(text, spans)
     return _merge_false_breaks(text, spans)
 
 
@@ -64,6 +65,22 @@ def _split_glued(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
             cut = m.end()
         out.append((cut, e))
     return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+_OPENING_QUOTE_AT_END = re.compile(r"\s+[“‘«\"']$")
+
+
+def _move_opening_quotes(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """'... the Democrat said. “' + 'I also think ...' -> the quote opens the next one."""
+    out = list(spans)
+    for i in range(len(out) - 1):
+        s, e = out[i]
+        m = _OPENING_QUOTE_AT_END.search(text, s, e)
+        if m:
+            quote_start = m.start() + len(m.group(0)) - 1
+            out[i] = (s, m.start())
+            out[i + 1] = (quote_start, out[i + 1][1])
+    return out
 
 
 def _merge_false_breaks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

