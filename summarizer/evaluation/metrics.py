@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -18,25 +19,24 @@ import numpy as np
 
 def mt_scores(hyps: Sequence[str], refs: Sequence[str]) -> dict[str, float | None]:
     """Corpus BLEU, chrF and TER (sacrebleu defaults: 13a tokenizer, chrF n=6 beta=2)."""
-    import sacrebleu
+    from sacrebleu.metrics import BLEU, CHRF, TER
 
     hyps, refs = list(hyps), list(refs)
     if not hyps:
         return {"bleu": None, "chrf": None, "ter": None, "n": 0}
-    return {
-        "bleu": round(sacrebleu.corpus_bleu(hyps, [refs]).score, 2),
-        "chrf": round(sacrebleu.corpus_chrf(hyps, [refs]).score, 2),
-        "ter": round(sacrebleu.corpus_ter(hyps, [refs]).score, 2),
-        "n": len(hyps),
-    }
+    return {name: round(metric.corpus_score(hyps, [refs]).score, 2)
+            for name, metric in (("bleu", BLEU()), ("chrf", CHRF()), ("ter", TER()))} | {"n": len(hyps)}
 
 
 def mt_signatures() -> dict[str, str]:
     """sacrebleu's own signatures for the three metrics as configured above."""
     from sacrebleu.metrics import BLEU, CHRF, TER
 
-    return {"bleu": str(BLEU().get_signature()), "chrf": str(CHRF().get_signature()),
-            "ter": str(TER().get_signature())}
+    out = {}
+    for name, metric in (("bleu", BLEU()), ("chrf", CHRF()), ("ter", TER())):
+        metric.corpus_score(["a"], [["a"]])  # sacrebleu signs a metric only after it has scored
+        out[name] = str(metric.get_signature())
+    return out
 
 
 def sentence_ter(hyp: str, ref: str) -> float:
@@ -145,15 +145,31 @@ def correlation(x: Sequence[float], y: Sequence[float], *, n_resamples: int = 10
     result: dict[str, float | list[float] | None] = {"n": int(len(xs))}
     if len(xs) < 3 or np.ptp(xs) == 0 or np.ptp(ys) == 0:
         return result | {"pearson": None, "pearson_ci": None, "spearman": None, "spearman_ci": None}
-    for name, fn in (("pearson", lambda a, b: stats.pearsonr(a, b)[0]),
-                     ("spearman", lambda a, b: stats.spearmanr(a, b)[0])):
-        r = float(fn(xs, ys))
-        boot = stats.bootstrap((xs, ys), fn, paired=True, vectorized=False, n_resamples=n_resamples,
-                               confidence_level=0.95, method="percentile", random_state=seed)
+    for name, fn in (("pearson", _pearson), ("spearman", _spearman)):
+        r = float(fn(xs, ys, axis=-1))
+        with warnings.catch_warnings():  # tiny samples give degenerate resamples: CI None below
+            warnings.simplefilter("ignore")
+            boot = stats.bootstrap((xs, ys), fn, paired=True, vectorized=True, n_resamples=n_resamples,
+                                   confidence_level=0.95, method="percentile", random_state=seed)
         lo, hi = boot.confidence_interval
         result[name] = round(r, 4)
         result[f"{name}_ci"] = [_r(lo), _r(hi)]
     return result
+
+
+def _pearson(x, y, axis=-1):
+    """Pearson r along an axis (vectorized, so scipy's bootstrap resamples in one call;
+    equals scipy.stats.pearsonr for 1-d input - a test checks it)."""
+    x = x - x.mean(axis=axis, keepdims=True)
+    y = y - y.mean(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (x * y).sum(axis=axis) / np.sqrt((x * x).sum(axis=axis) * (y * y).sum(axis=axis))
+
+
+def _spearman(x, y, axis=-1):
+    from scipy.stats import rankdata
+
+    return _pearson(rankdata(x, axis=axis), rankdata(y, axis=axis), axis=axis)
 
 
 def _r(v: float) -> float | None:

@@ -41,7 +41,7 @@ def evaluate_qe(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir=Non
 
         assessor = Assessor(ctx)
     segs = data.segments
-    fingerprint = system_fingerprint(ctx.config, {"task": "qe", "mode": mode})
+    fingerprint = system_fingerprint(ctx.config, {"task": "qe", "mode": mode}, task="qe")
     cache = ItemCache.for_run(cache_dir, "qe", data.name, data.split, mode, fingerprint)
     bilingual = mode == "bilingual"
 
@@ -89,7 +89,7 @@ def evaluate_qe(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir=Non
     models = {**cache.models, **ctx.models.used}
     sig = make_signature(task="qe", data=data.name, split=data.split, n=len(segs), total=data.total, mode=mode,
                          models=models, config=ctx.config, fingerprint=fingerprint,
-                         settings={"src_lang": data.src_lang, **data.notes},
+                         settings={"src_lang": data.src_lang, **data.notes, "detector": _detector_meta(assessor)},
                          metrics={"correlation": "scipy pearsonr/spearmanr, 95% percentile bootstrap "
                                                  f"({n_resamples} paired resamples, seed 0)",
                                   "word_level": "sklearn f1_score of BAD/OK words; a word is BAD when any "
@@ -146,3 +146,10 @@ def _f(v) -> str:
 
 def _ci(ci) -> str:
     return "-" if not ci or ci[0] is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
+def _detector_meta(assessor) -> dict | None:
+    """What the detection model was trained/tuned on (so dev numbers can be read right)."""
+    models = getattr(assessor, "models", None)
+    meta = models.get("meta") if isinstance(models, dict) else None
+    return meta if isinstance(meta, dict) else None

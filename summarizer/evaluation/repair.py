@@ -37,7 +37,7 @@ def evaluate_repair(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir
             assessor = Assessor(ctx)
         except ImportError:
             assessor = None  # the repairer assesses by itself when given no assessments
-    fingerprint = system_fingerprint(ctx.config, {"task": "repair", "mode": mode})
+    fingerprint = system_fingerprint(ctx.config, {"task": "repair", "mode": mode}, task="repair")
     cache = ItemCache.for_run(cache_dir, "repair", data.name, data.split, mode, fingerprint)
 
     def compute(batch):
@@ -74,15 +74,19 @@ def evaluate_repair(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir
     }
     flagged = sum(r["flagged"] for r in records)
     applied = sum(r["applied"] for r in records)
-    rejected = sum(1 for r in records if r["flagged"] and not r["applied"] and r["guard"] not in ("", "ok"))
+    # the stage reports "no change proposed" / "not flagged" in .guard too: not rejections
+    not_rejections = ("", "ok", "not flagged", "no change proposed")
+    rejected = sum(1 for r in records if r["flagged"] and not r["applied"] and r["guard"] not in not_rejections)
+    no_change = sum(1 for r in records if r["flagged"] and r["guard"] == "no change proposed")
     counts = {"segments": len(segs), "flagged": flagged, "repaired": applied, "rejected_by_guard": rejected,
+              "no_change_proposed": no_change,
               "changed": len(changed), "untouched_post_edits": sum(1 for s in segs if s.hter == 0)}
     items = [{"index": s.index, "output": r["output"], "flagged": r["flagged"], "applied": r["applied"],
               "guard": r["guard"]} for s, r in zip(segs, records)]
     models = {**cache.models, **ctx.models.used}
     sig = make_signature(task="repair", data=data.name, split=data.split, n=len(segs), total=data.total, mode=mode,
                          models=models, config=ctx.config, fingerprint=fingerprint,
-                         settings={"src_lang": data.src_lang, **data.notes}, metrics=mt_signatures())
+                         settings={"src_lang": data.src_lang, **data.notes, "detector": _detector_meta(assessor)}, metrics=mt_signatures())
     secs = [r.get("seconds") for r in records if r.get("seconds") is not None]
     return {"signature": sig, "scores": scores, "counts": counts,
             "timing": {"items_computed": computed, "items_cached": len(segs) - computed,
@@ -106,3 +110,10 @@ def format_repair(result: dict[str, Any]) -> str:
 
 def _f(v) -> str:
     return "-" if v is None else f"{v:.2f}"
+
+
+def _detector_meta(assessor) -> dict | None:
+    """What the detection model was trained/tuned on (so dev numbers can be read right)."""
+    models = getattr(assessor, "models", None)
+    meta = models.get("meta") if isinstance(models, dict) else None
+    return meta if isinstance(meta, dict) else None

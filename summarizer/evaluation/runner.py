@@ -119,8 +119,18 @@ def run_all(config: Config, *, quick: bool, data_root: str | Path | None = None,
                        json_out=out_dir / f"summarize-neus-{NEUS_SPLIT}.json", cache_dir=cache_dir,
                        progress=progress)
         summaries.append(res)
+    # the table covers every result in the folder, so running one task refreshes its rows
+    # without dropping the others
+    every = []
+    for path in sorted(out_dir.glob("*-*-*.json")):
+        try:
+            every.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    order = {"qe": 0, "repair": 1, "summarize": 2}
+    every.sort(key=lambda r: (order.get(r["signature"]["task"], 3), r["signature"]["data"]))
     readme = out_dir / "README.md"
-    readme.write_text(results_markdown(summaries, quick=quick), encoding="utf-8")
+    readme.write_text(results_markdown(every or summaries, quick=quick), encoding="utf-8")
     print(f"wrote {readme}", file=sys.stderr)
     return summaries
 

@@ -30,17 +30,30 @@ def output_settings(config: Config) -> dict[str, Any]:
     return {k: d[k] for k in _OUTPUT_SETTINGS if k in d}
 
 
-def system_fingerprint(config: Config, extra: dict[str, Any] | None = None) -> str:
+# code a task's output cannot depend on: editing it keeps that task's cache valid
+TASK_EXCLUDES = {
+    "qe": ("summarize", "repair"),
+    "repair": ("summarize",),
+    "summarize": (),
+}
+
+
+def system_fingerprint(config: Config, extra: dict[str, Any] | None = None, task: str | None = None) -> str:
     """12 hex digits over the stage code (summarizer/*.py, models/*.py, not evaluation/),
-    the prompt files and the output-relevant settings."""
+    the prompt files and the output-relevant settings. Modules and prompts whose name
+    starts with a stage the task does not run are left out (see TASK_EXCLUDES)."""
+    excludes = TASK_EXCLUDES.get(task or "", ())
     h = hashlib.sha256()
     pkg = PROJECT_ROOT / "summarizer"
-    files = sorted(list(pkg.glob("*.py")) + list((pkg / "models").glob("*.py"))
+    # all stage code (subpackages such as detect/ and models/ too) and packaged data such
+    # as trained detection weights; not the evaluation harness itself
+    files = sorted([f for f in pkg.rglob("*.py") if "evaluation" not in f.relative_to(pkg).parts]
+                   + [f for f in (pkg / "data").rglob("*") if f.is_file()]
                    + list(Path(config.prompts_dir).glob("*.prompt")))
     for f in files:
-        if f.name == "cli.py" or f.name == "render.py":
-            continue  # presentation only
-        h.update(f.name.encode())
+        if f.name in ("cli.py", "render.py", "webapp.py") or f.stem.startswith(excludes) or "__pycache__" in f.parts:
+            continue  # presentation only, or a stage this task does not run
+        h.update(str(f.relative_to(PROJECT_ROOT)).encode())
         h.update(f.read_bytes())
     h.update(json.dumps(output_settings(config), sort_keys=True, default=str).encode())
     h.update(json.dumps(extra or {}, sort_keys=True, default=str).encode())

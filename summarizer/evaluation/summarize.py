@@ -3,6 +3,7 @@ the lead and LexRank-style baselines in the same run."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any, Callable
 
@@ -35,14 +36,22 @@ def evaluate_summarize(data: StorySet, config, *, cache_dir=None, progress: bool
         pipeline = pipeline or Pipeline(config, repair=False)
         summarize_fn = pipeline_summarizer(pipeline)
     ctx = pipeline.context if pipeline is not None else None
-    if embedder is None:
-        if ctx is None:
-            from ..context import Context
+    if embedder is None and ctx is None:
+        from ..context import Context
 
-            ctx = Context.create(config)
-        embedder = ctx.models.embedder
+        ctx = Context.create(config)
+
+    def get_embedder():  # loaded only when an item is not cached
+        return embedder if embedder is not None else ctx.models.embedder
     run_config = pipeline.config if pipeline is not None else config
-    fingerprint = system_fingerprint(run_config, {"task": "summarize", "repair": False})
+    # the cached records hold the LexRank order too: its code is part of the key
+    from pathlib import Path
+
+    from . import baselines
+
+    lexrank_code = hashlib.sha256(Path(baselines.__file__).read_bytes()).hexdigest()[:8]
+    fingerprint = system_fingerprint(run_config, {"task": "summarize", "repair": False, "lexrank": lexrank_code},
+                                     task="summarize")
     cache = ItemCache.for_run(cache_dir, "summarize", data.name, data.split, None, fingerprint)
 
     def compute(batch):
@@ -53,7 +62,7 @@ def evaluate_summarize(data: StorySet, config, *, cache_dir=None, progress: bool
             sec = time.perf_counter() - start
             recs.append({"output": out, "seconds": round(sec, 3),
                          # rank order, cut to the budget at scoring time (budget depends on --limit)
-                         "lexrank_order": lexrank_order(story.documents, embedder)})
+                         "lexrank_order": lexrank_order(story.documents, get_embedder())})
         return recs
 
     stories = data.stories

@@ -1,0 +1,212 @@
+"""The harness around the stages: signatures, per-item cache and resume, CLI, baselines.
+
+The detection and repair stages are replaced by small fakes here (these tests are about
+the logic around them); the LexRank baseline runs on the real embedder.
+"""
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from summarizer.config import Config
+from summarizer.context import Context
+from summarizer.evaluation import cli as eval_cli
+from summarizer.evaluation.baselines import cut_words, lead, length_quality, lexrank
+from summarizer.evaluation.cache import ItemCache
+from summarizer.evaluation.datasets import read_mlqe, read_neus
+from summarizer.evaluation.qe import evaluate_qe
+from summarizer.evaluation.repair import evaluate_repair
+from summarizer.evaluation.summarize import evaluate_summarize
+from tests.test_eval_datasets import write_mlqe
+
+SIGNATURE_KEYS = {"task", "data", "split", "n", "mode", "models", "settings", "summarizer", "date", "string",
+                  "system", "libraries"}
+
+
+class FakeAssessor:
+    """Badness = share of words not in a small vocabulary; bad span = the first such word."""
+
+    vocab = {"the", "cat", "he", "said", "yes"}
+
+    def __init__(self, fail_after=None):
+        self.calls = 0
+        self.fail_after = fail_after
+
+    def score_segments(self, mt, src=None, src_lang=None):
+        self.calls += len(mt)
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise KeyboardInterrupt("simulated interruption")
+        out = []
+        for text in mt:
+            words = text.rstrip(".").replace(",", "").split()
+            unknown = [w for w in words if w.lower() not in self.vocab]
+            span = []
+            if unknown:
+                i = text.find(unknown[0])
+                span = [[i, i + len(unknown[0])]]
+            out.append(SimpleNamespace(score=len(unknown) / max(1, len(words)), bad_spans=span,
+                                       reasons=[SimpleNamespace(code="unknown_word")]))
+        return out
+
+
+class FakeRepairer:
+    def repair_segments(self, mt, src=None, src_lang=None, assessments=None):
+        out = []
+        for text, a in zip(mt, assessments):
+            flagged = a.score >= 0.3
+            fixed = text.replace("sleeps", "is sleeping")
+            out.append(SimpleNamespace(output=fixed if flagged else text, flagged=flagged, applied=flagged,
+                                       guard="ok" if flagged else "not flagged"))
+        return out
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return Context.create(Config.load())
+
+
+def test_qe_result_has_signature_items_baselines_and_word_f1(tmp_path, ctx):
+    data = read_mlqe(write_mlqe(tmp_path / "ru-en"), "dev")
+    res = evaluate_qe(data, ctx, mode="bilingual", cache_dir=tmp_path / "cache", assessor=FakeAssessor(),
+                      progress=False)
+    sig = res["signature"]
+    assert SIGNATURE_KEYS <= set(sig)
+    assert (sig["task"], sig["data"], sig["split"], sig["n"], sig["mode"]) == ("qe", "ru-en", "dev", 3, "bilingual")
+    assert sig["string"].startswith("task:qe|data:ru-en|split:dev|n:3|mode:bilingual")
+    assert "13a" in sig["settings"]["tokenization"]
+    assert [i["index"] for i in res["items"]] == [0, 1, 2]
+    # "The cat sleeps." -> 1 of 3 words unknown
+    assert res["items"][0]["quality"] == pytest.approx(1 - 1 / 3, abs=1e-6)
+    systems = {(r["system"], r["against"]) for r in res["table"]}
+    assert ("glass-box (MT model log-prob)", "z_mean") in systems and ("length (-tokens)", "-hter") in systems
+    # the fake marks "sleeps" (gold BAD) and "didn't" = tokens "didn" "'t" (gold OK) as bad;
+    # gold BAD "cat" is missed: tp 1, fp 2, fn 1 -> P 1/3, R 1/2, F1 0.4
+    w = res["word_level"]["summarizer"]
+    assert w["f1_bad"] == pytest.approx(0.4) and w["words"] == 14
+
+
+def test_cache_resumes_interrupted_run_and_rescoring_needs_no_stage(tmp_path, ctx):
+    data = read_mlqe(write_mlqe(tmp_path / "ru-en"), "dev")
+    cache_dir = tmp_path / "cache"
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_qe(data, ctx, cache_dir=cache_dir, assessor=FakeAssessor(fail_after=1), batch_size=1,
+                    progress=False)
+    files = list(cache_dir.glob("qe-ru-en-dev-bilingual-*.jsonl"))
+    assert len(files) == 1
+    assert len(ItemCache(files[0]).items) == 1  # the first item survived the interruption
+    resumed = FakeAssessor()
+    res = evaluate_qe(data, ctx, cache_dir=cache_dir, assessor=resumed, batch_size=1, progress=False)
+    assert resumed.calls == 2  # only the two missing items were computed
+    assert res["timing"]["items_cached"] == 1
+    never = FakeAssessor(fail_after=0)  # would raise if called
+    again = evaluate_qe(data, ctx, cache_dir=cache_dir, assessor=never, progress=False)
+    assert never.calls == 0 and again["items"] == res["items"]
+
+
+def test_cache_ignores_torn_line_and_changed_input(tmp_path):
+    path = tmp_path / "c.jsonl"
+    c = ItemCache(path)
+    c.put(0, "k0", {"quality": 0.5})
+    c.put_models({"scorer": {"name": "x"}})
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write('{"index": 1, "key": "k1", "qual')  # killed mid-write
+    reread = ItemCache(path)
+    assert reread.get(0, "k0")["quality"] == 0.5 and reread.get(1, "k1") is None
+    assert reread.get(0, "other-input") is None  # input changed: recompute
+    assert reread.models == {"scorer": {"name": "x"}}
+
+
+def test_repair_counts_and_do_nothing_baseline(tmp_path, ctx):
+    data = read_mlqe(write_mlqe(tmp_path / "ru-en"), "dev")
+    res = evaluate_repair(data, ctx, cache_dir=None, assessor=FakeAssessor(), repairer=FakeRepairer(),
+                          progress=False)
+    c = res["counts"]
+    assert c["segments"] == 3 and c["changed"] == 1 and c["rejected_by_guard"] == 0
+    assert res["items"][0]["output"] == "The cat is sleeping."
+    changed = res["scores"]["changed"]
+    assert changed["summarizer"]["n"] == 1 and changed["summarizer"]["bleu"] == pytest.approx(100.0)
+    assert changed["do-nothing"]["bleu"] < 100
+    assert set(res["signature"]["metrics"]) == {"bleu", "chrf", "ter"}
+
+
+def test_cli_qe_writes_json_and_plot(tmp_path, monkeypatch):
+    import summarizer.assess
+
+    monkeypatch.setattr(summarizer.assess, "Assessor", lambda ctx: FakeAssessor(), raising=False)
+    d = write_mlqe(tmp_path / "ru-en")
+    out = tmp_path / "res" / "qe.json"
+    rc = eval_cli.main(["qe", "--data", str(d), "--split", "dev", "--mode", "target", "--limit", "2",
+                        "--json", str(out), "--cache-dir", str(tmp_path / "cache"), "--quiet"])
+    assert rc == 0
+    res = json.loads(out.read_text())
+    assert res["signature"]["n"] == 2 and res["signature"]["mode"] == "target" and len(res["items"]) == 2
+    assert out.with_suffix(".png").stat().st_size > 1000
+    assert eval_cli.main(["qe", "--data", str(tmp_path / "missing"), "--quiet", "--no-cache"]) == 2
+
+
+def test_cli_jsonl_format(tmp_path, monkeypatch):
+    import summarizer.assess
+
+    monkeypatch.setattr(summarizer.assess, "Assessor", lambda ctx: FakeAssessor(), raising=False)
+    f = tmp_path / "mine.jsonl"
+    f.write_text("\n".join(json.dumps({"src": "x", "mt": m, "ref": r, "score": s}) for m, r, s in [
+        ("the cat", "the cat", 1.0), ("the dog barks", "the dog", 0.2), ("yes", "yes", 0.9),
+        ("he flew away", "he left", -0.5)]) + "\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    assert eval_cli.main(["qe", "--format", "jsonl", "--data", str(f), "--json", str(out), "--no-cache",
+                          "--quiet"]) == 0
+    rows = json.loads(out.read_text())["table"]
+    mine = next(r for r in rows if r["system"] == "summarizer" and r["against"] == "z_mean")
+    assert mine["n"] == 4 and mine["pearson"] > 0.5
+
+
+def test_lead_and_budget():
+    docs = [{"title": "T1", "text": "A one. A two."}, {"title": "T2", "text": "B one. B two."}]
+    assert lead(docs, 4) == "T1 T2 A one."
+    assert cut_words(["a b c", "d e"], 4) == "a b c d"
+    assert length_quality("a b c") == -3.0
+
+
+def test_lexrank_prefers_central_sentences_real_embedder(ctx):
+    docs = [{"title": None, "text": "The central bank raised interest rates by half a point. "
+                                    "My cousin likes painting birds."},
+            {"title": None, "text": "Interest rates went up by 0.5 points at the central bank."},
+            {"title": None, "text": "The bank lifted its key interest rate half a percentage point."}]
+    first = lexrank(docs, 10, ctx.models.embedder)
+    assert "interest rate" in first.lower() and "cousin" not in first
+
+
+def test_summarize_eval_with_fake_system(tmp_path, ctx):
+    (tmp_path / "val.source").write_text(
+        "TITLE=> Rates rise. ARTICLE=> The central bank raised rates. Markets fell. [SEP] "
+        "TITLE=> Bank hikes. ARTICLE=> Rates went up at the bank. [SEP] TITLE=> Hike. ARTICLE=> A hike came.\n",
+        encoding="utf-8")
+    (tmp_path / "val.target").write_text("TITLE=> Central Bank Raises Rates. ARTICLE=> The central bank raised "
+                                         "rates and markets fell.\n", encoding="utf-8")
+    data = read_neus(tmp_path, "val")
+    res = evaluate_summarize(data, ctx.config, cache_dir=tmp_path / "cache", progress=False,
+                             summarize_fn=lambda docs: "TITLE=> The central bank raised rates.",
+                             embedder=ctx.models.embedder)
+    assert set(res["scores"]) == {"summarizer", "lead", "lexrank"}
+    assert res["scores"]["summarizer"]["rouge1"] > 50  # markers stripped before scoring
+    assert res["signature"]["settings"]["baseline_budget_words"] == 12  # words in the one reference
+    assert res["items"][0]["output"].startswith("TITLE=>")  # raw output kept for rescoring
+
+
+def test_eval_all_writes_results_and_markdown_table(tmp_path, monkeypatch):
+    import summarizer.assess
+    import summarizer.repair
+
+    monkeypatch.setattr(summarizer.assess, "Assessor", lambda ctx: FakeAssessor(), raising=False)
+    monkeypatch.setattr(summarizer.repair, "Repairer", lambda ctx: FakeRepairer(), raising=False)
+    root = tmp_path / "data"
+    write_mlqe(root / "mlqe-pe" / "ru-en")
+    out = tmp_path / "results"
+    assert eval_cli.main(["all", "--quick", "--data-root", str(root), "--out", str(out), "--tasks", "qe,repair",
+                          "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
+    assert {p.name for p in out.iterdir()} == {"qe-ru-en-dev.json", "qe-ru-en-dev.png", "repair-ru-en-dev.json",
+                                               "repair-ru-en-dev.png", "README.md"}
+    md = (out / "README.md").read_text()
+    assert "| ru-en dev | 3 | bilingual | summarizer |" in md and "do-nothing" in md
+    assert "task:repair|data:ru-en|split:dev|n:3" in md
