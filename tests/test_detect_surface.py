@@ -1,0 +1,86 @@
+"""Each surface detector on positive and negative examples (invented sentences)."""
+
+import pytest
+
+from summarizer.detect import surface as sf
+
+
+def codes(text):
+    return [f.code for f in sf.detect_all(text)]
+
+
+@pytest.mark.parametrize("text,word", [
+    ("FranceOn the other hand, ministers met in Paris.", "FranceOn"),
+    ("Troops moved from the BalticSea to the south.", "BalticSea"),
+    ("Two days later, a meeting will be held France-The Brussels council.", "France-The"),
+])
+def test_glued_words_positive(text, word):
+    found = sf.glued_words(text)
+    assert len(found) == 1
+    s, e = found[0].span
+    assert text[s:e] == word
+
+
+@pytest.mark.parametrize("text", [
+    "Senator McConnell spoke to reporters on YouTube and LinkedIn.",
+    "Researchers at DeepMind and the iPhone maker met in MacArthur Park.",
+    "The minister met his counterpart on Monday.",
+    "The Franco-German summit in Aix-en-Provence ended on Monday.",
+])
+def test_glued_words_negative(text):
+    assert sf.glued_words(text) == []
+
+
+def test_stray_honorific():
+    t = "gentlemen. Martin This was said again on Monday."
+    f = sf.stray_honorific(t)
+    assert [x.code for x in f] == ["stray_honorific"] and t[f[0].span[0]:f[0].span[1]] == "gentlemen."
+    assert sf.stray_honorific("but sir. Martin already admitted it.")
+    assert sf.stray_honorific("Mr. Martin said on Monday that talks would continue.") == []
+    assert sf.stray_honorific("The committee thanked the lady for her help.") == []
+
+
+def test_case_slip():
+    assert "case_slip" in codes("Minister Martin He returned to work on Sunday.")
+    assert "case_slip" in codes("They agreed that peace in Europe And security matter.")
+    assert sf.case_slip("He returned to work on Sunday, and she followed.") == []
+    assert sf.case_slip("The paper was first reported by The New York Times on Monday.") == []
+    assert sf.case_slip('She said: "It is over."') == []
+
+
+def test_broken_start():
+    assert sf.broken_start("and then the army moved west.")
+    assert sf.broken_start("served as a senator until 2009.")
+    assert sf.broken_start("The army moved west.") == []
+
+
+def test_doubled_word():
+    f = sf.doubled_word("The the minister spoke.")
+    assert f and f[0].span == (0, 7)
+    assert sf.doubled_word("He said that that was wrong.") == []
+    assert sf.doubled_word("The minister spoke twice.") == []
+
+
+def test_unbalanced_quotes():
+    assert sf.unbalanced_quotes("He promised to “coordinate our steps.")
+    assert sf.unbalanced_quotes("to achieve peace and security. “")
+    assert sf.unbalanced_quotes("He promised to “coordinate our steps”.") == []
+
+
+def test_untranslated_script():
+    f = sf.untranslated("The minister said привет мир to reporters.")
+    assert f and f[0].code == "untranslated"
+    assert sf.untranslated("The minister said hello to reporters.") == []
+
+
+def test_self_reference():
+    assert sf.self_reference("with Martin promising to impose new sanctions on Martin.")
+    assert sf.self_reference("Martin met Lopez on Monday, and Lopez thanked Martin.") == []
+
+
+def test_surface_features_counts():
+    t = "FranceOn the border, gentlemen. Martin He spoke."
+    found = sf.detect_all(t)
+    feats = sf.surface_features(t, found)
+    assert feats["sf_glued_words"] == 1 and feats["sf_stray_honorific"] == 1 and feats["sf_case_slip"] >= 1
+    assert feats["n_words"] == len(t.split())
