@@ -136,7 +136,7 @@ def apply_consensus(text: str, consensus: Mapping[str, str]) -> str:
 
 def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] = (),
                   sources_text: str = "", consensus: Mapping[str, str] | None = None,
-                  min_ratio: float = 0.5, max_ratio: float = 1.6) -> GuardResult:
+                  min_ratio: float = 0.5, max_ratio: float = 1.4) -> GuardResult:
     """Is ``rewrite`` a safe replacement for ``original``?
 
     ``sources_text``: every text that may legitimately supply a fact (the other

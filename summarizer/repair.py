@@ -61,6 +61,13 @@ class _Item:
     src_lang: str | None = None
     context: list[str] = field(default_factory=list)
     consensus: dict[str, str] = field(default_factory=dict)
+    # Which texts may supply a name or number the original lacks. Not every article and
+    # not every sentence shown: on the seeds, with the retrieved sentences allowed,
+    # "He told the sir himself" became "told the French leader himself" from another
+    # article's sentence about a different call. So: the source sentence, the
+    # neighbours in the same article (``evidence``) and ``sources_text``; sentences of
+    # other articles inform the model but cannot license a new name or number.
+    evidence: list[str] = field(default_factory=list)
     sources_text: str = ""
     # results
     candidate: str | None = None
@@ -68,6 +75,17 @@ class _Item:
     applied: bool = False
     tries: int = 0
     seconds: float = 0.0
+
+
+# MT from languages that put the title after the name turns "Mr. Biden" into
+# "gentlemen. Biden" / "sir. Biden" (seeds 003). The fix is certain, so it is made
+# before the model sees the sentence (the 1.5B generator often leaves it as is).
+_STRAY_HONORIFIC = re.compile(r"(?<![\w.])(?:gentlemen|sir)\.\s+(?=[A-Z][a-z])")
+
+
+def pre_edit(text: str, consensus: dict[str, str]) -> str:
+    """Certain, model-free fixes: stray honorifics and the consensus spelling of names."""
+    return apply_consensus(_STRAY_HONORIFIC.sub("Mr. ", text), consensus)
 
 
 def _data(text: str) -> str:
@@ -80,11 +98,35 @@ def _clean_output(text: str, original: str) -> str:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     out = lines[0] if lines else ""
     out = _TAG.sub("", out).strip()
-    out = re.sub(r"^(?:corrected|fixed|rewritten|repaired)?\s*(?:sentence|version|text)?\s*:\s*", "", out,
-                 flags=re.IGNORECASE) if re.match(r"^\w+(?: \w+)?\s*:", out) and ":" not in original[:30] else out
+    # a label the model put before its answer ("Corrected sentence: ..."), unless the
+    # original itself starts that way
+    label = re.match(r"^(?:corrected|fixed|rewritten|repaired|edited)?\s*(?:sentence|version|text)?\s*:\s*", out,
+                     flags=re.IGNORECASE)
+    if label and label.group(0).strip() and not original.lower().startswith(label.group(0).strip().lower()):
+        out = out[label.end():]
     if len(out) >= 2 and out[0] == out[-1] == '"' and not original.startswith('"'):
         out = out[1:-1].strip()
-    return out
+    return _restore_typography(out, original)
+
+
+def _restore_typography(text: str, original: str) -> str:
+    """The generator straightens curly quotes and apostrophes (measured on the seeds);
+    put back the original's style so an otherwise good edit is not lost to it."""
+    if ("“" in original or "”" in original) and '"' not in original and '"' in text:
+        parts = text.split('"')
+        text = parts[0] + "".join(("“" if k % 2 == 0 else "”") + p for k, p in enumerate(parts[1:]))
+    if "’" in original and "'" not in original:
+        text = re.sub(r"(?<=\w)'(?=\w)|(?<=[sS])'(?=\s)", "’", text)
+    # it also drops the quotation marks around words it kept verbatim (seeds: “key
+    # question” -> key question): a quotation must stay marked as one
+    for open_q, inner, close_q in re.findall(r"([“\"«])([^“”\"«»]{2,}?)([”\"»])", original):
+        quoted = f"{open_q}{inner}{close_q}"
+        if quoted not in text and inner in text and text.count(inner) == 1:
+            text = text.replace(inner, quoted)
+    # and spaces out abbreviations ("U.S." -> "U. S.")
+    for abbr in set(re.findall(r"\b(?:[A-Z]\.){2,}", original)):
+        text = text.replace(". ".join(abbr.rstrip(".").split(".")) + ".", abbr)
+    return text
 
 
 def consensus_map(entities: Sequence[Entity]) -> dict[str, str]:
@@ -129,7 +171,7 @@ class Repairer:
     # --- one model call -----------------------------------------------------------
     def rewrite(self, item: _Item, *, entities: Sequence[Entity] = (), feedback: str = "",
                 temperature: float = 0.0, seed: int | None = None) -> str:
-        shown = apply_consensus(item.original, item.consensus)
+        shown = pre_edit(item.original, item.consensus)
         context = ""
         if item.context:
             context = "<context>\n" + "\n".join(_data(c) for c in item.context) + "\n</context>\n"
@@ -159,10 +201,10 @@ class Repairer:
                 from .assess import Assessor
 
                 self._assessor = Assessor(self.ctx)
-            except (ImportError, AttributeError):
+            except Exception as exc:  # not built, or its trained combiner is missing
                 self._assessor_missing = True
-                self.ctx.note("repair", "detection (summarizer.assess.Assessor) unavailable: rewrites were "
-                                        "checked by the guard only, not re-scored")
+                self.ctx.note("repair", f"detection (summarizer.assess.Assessor) unavailable ({exc}): rewrites "
+                                        "were checked by the guard only, not re-scored")
         return self._assessor
 
     def _scores(self, texts: list[str], sources: list[str | None], src_lang: str | None) -> list[float] | None:
@@ -179,9 +221,9 @@ class Repairer:
         if not rewrite:
             return GuardResult(False, "the model returned nothing")
         rewrite = apply_consensus(rewrite, item.consensus)
-        if rewrite == item.original or rewrite == apply_consensus(item.original, item.consensus):
+        if rewrite == item.original:
             return GuardResult(False, "no change proposed")
-        extra = " ".join([item.source or "", *item.context])
+        extra = " ".join([item.source or "", *item.evidence])
         return check_rewrite(item.original, rewrite, sources_text=f"{item.sources_text} {extra}",
                              consensus=item.consensus)
 
@@ -303,9 +345,10 @@ def _record_variant(ctx: Context, canonical: str, variant: str, doc_id: str) -> 
     ctx.entities.append(Entity(canonical=canonical, variants=[[variant, doc_id]]))
 
 
-def run(docs: list[Document], ctx: Context) -> None:
+def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) -> None:
+    """Repair every flagged sentence; canonicalise names everywhere. ``repairer``: one
+    built with another generator (tests, the API); default: the context's generator."""
     consensus = consensus_map(ctx.entities)
-    all_text = "\n".join(s.english for d in docs for s in d.sentences)
     targets = [(d, s) for d in docs for s in d.sentences if s.flagged]
     context = _closest_other(docs, ctx, targets)
 
@@ -326,7 +369,7 @@ def run(docs: list[Document], ctx: Context) -> None:
                     name_fixes += 1
 
     if targets:
-        repairer = Repairer(ctx)
+        repairer = repairer or Repairer(ctx)
         items: list[_Item] = []
         for doc, sent in targets:
             pos = doc.sentences.index(sent)
@@ -335,8 +378,7 @@ def run(docs: list[Document], ctx: Context) -> None:
             items.append(_Item(
                 original=sent.english, source=bilingual_src,
                 src_lang=sent.language if sent.translation is not None else None,
-                context=neighbours + context.get(id(sent), []), consensus=consensus,
-                sources_text=all_text))
+                context=neighbours + context.get(id(sent), []), evidence=neighbours, consensus=consensus))
         repairer.repair_items(items, ctx.entities)
         model = repairer.generator.name
         for (doc, sent), it in zip(targets, items):

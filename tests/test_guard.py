@@ -1,0 +1,90 @@
+"""The repair guard on crafted cases: each rule refuses what it must and lets through
+what a faithful post-edit does (lower-casing MT capitals, fixing honorifics, the
+consensus spelling of a name)."""
+
+from summarizer.guard import apply_consensus, check_rewrite, names, negations, numbers
+
+ORIGINAL = ("Foreign Minister Dmitro Kuleva Said on Saturday, 7 February, that Kiev will not send "
+            "its 1,150 troops to “the eastern border”.")
+GOOD = ("Foreign Minister Dmitro Kuleva said on Saturday, 7 February, that Kiev will not send "
+        "its 1,150 troops to “the eastern border”.")
+CONSENSUS = {"Dmitro Kuleva": "Dmytro Kuleba"}
+
+
+def test_faithful_minimal_edit_passes():
+    result = check_rewrite(ORIGINAL, GOOD)
+    assert result.ok and result.reason == "ok"
+
+
+def test_dropped_number_is_refused():
+    result = check_rewrite(ORIGINAL, GOOD.replace("its 1,150 troops", "its troops"))
+    assert not result.ok and "dropped number" in result.reason and "1150" in result.reason
+
+
+def test_number_absent_from_sources_is_refused_but_a_sourced_one_is_allowed():
+    rewrite = GOOD.replace("7 February", "7 February, 2022")
+    assert "2022" in check_rewrite(ORIGINAL, rewrite).reason
+    assert check_rewrite(ORIGINAL, rewrite, sources_text="The talks of 2022 ...").ok
+
+
+def test_added_name_is_refused_unless_a_source_has_it():
+    rewrite = GOOD.replace("Kiev will", "Kiev and Warsaw will")
+    result = check_rewrite(ORIGINAL, rewrite)
+    assert not result.ok and "added name" in result.reason and "Warsaw" in result.reason
+    assert check_rewrite(ORIGINAL, rewrite, sources_text="Warsaw said nothing.").ok
+
+
+def test_dropped_name_is_refused():
+    result = check_rewrite(ORIGINAL, GOOD.replace("that Kiev will", "that it will"))
+    assert not result.ok and "dropped name" in result.reason and "Kiev" in result.reason
+
+
+def test_changed_date_is_refused_even_if_a_source_has_it():
+    result = check_rewrite(ORIGINAL, GOOD.replace("Saturday", "Sunday"), sources_text="on Sunday")
+    assert not result.ok and "changed date" in result.reason
+
+
+def test_flipped_negation_is_refused():
+    result = check_rewrite(ORIGINAL, GOOD.replace("will not send", "will send"))
+    assert not result.ok and "negation" in result.reason
+    assert negations("He didn't go, and never will.") == 2
+
+
+def test_consensus_spelling_is_allowed_but_another_spelling_is_not():
+    assert check_rewrite(ORIGINAL, GOOD.replace("Dmitro Kuleva", "Dmytro Kuleba"), consensus=CONSENSUS).ok
+    # without the consensus the same change is a dropped and an added name
+    assert not check_rewrite(ORIGINAL, GOOD.replace("Dmitro Kuleva", "Dmytro Kuleba")).ok
+    # a third spelling is not the consensus form
+    bad = check_rewrite(ORIGINAL, GOOD.replace("Dmitro Kuleva", "Dimitri Kuleba"), consensus=CONSENSUS)
+    assert not bad.ok and "Dimitri" in bad.reason
+
+
+def test_quotation_marks_and_quoted_words_are_kept():
+    straight = check_rewrite(ORIGINAL, GOOD.replace("“", '"').replace("”", '"'))
+    assert not straight.ok and "straightened" in straight.reason
+    dropped = check_rewrite(ORIGINAL, GOOD.replace("“the eastern border”", "the eastern border"))
+    assert not dropped.ok and "quotation marks" in dropped.reason
+    altered = check_rewrite(ORIGINAL, GOOD.replace("“the eastern border”", "“a western frontier”"))
+    assert not altered.ok and "quotation altered" in altered.reason
+
+
+def test_length_bounds():
+    original = "the talks went on for a long time and ended late in the evening with little result"
+    assert check_rewrite(original, "the talks went on for a long time and ended late with little result").ok
+    assert "length" in check_rewrite(original, "talks ended.").reason
+    long = GOOD + " This was widely seen as a sign that the conflict would soon escalate further still."
+    assert "length" in check_rewrite(ORIGINAL, long).reason
+    assert check_rewrite("ok", "").reason == "empty rewrite"
+
+
+def test_mt_capitals_honorifics_and_glued_words_are_not_names():
+    garbled = "sir. Okafor Will use the call, Mr. Adeyemi Already said. NigeriaOn the border it is calm."
+    fixed = "Mr. Okafor will use the call, Mr. Adeyemi has already said. On the border of Nigeria it is calm."
+    assert check_rewrite(garbled, fixed).ok
+    assert names(garbled, {"will", "already"}) == {"Okafor", "Adeyemi", "Nigeria"}
+
+
+def test_helpers():
+    assert numbers("1,150 troops on January 9th, eight years") == ["1150", "9", "8"]
+    assert apply_consensus("Dmitro Kuleva met Kuleva's aide", {"Dmitro Kuleva": "Dmytro Kuleba", "Kuleva": "Kuleba"}) \
+        == "Dmytro Kuleba met Kuleba's aide"
