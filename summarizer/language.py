@@ -11,6 +11,10 @@ from .document import Document
 # language unless lingua is very sure.
 _MIN_LETTERS = 25
 _SHORT_CONFIDENCE = 0.9
+# A sentence leaves its document's language only when that language is implausible for
+# it: an English sentence full of foreign names ("Dmitro Kuleva met Urmas Reinsalu")
+# can score a little higher as Estonian, but still keeps real English confidence.
+_DOC_LANGUAGE_PLAUSIBLE = 0.15
 
 
 def run(docs: list[Document], ctx: Context) -> None:
@@ -24,6 +28,8 @@ def run(docs: list[Document], ctx: Context) -> None:
             letters = sum(ch.isalpha() for ch in sent.text)
             lang, conf = langid.detect(sent.text) if letters else (None, 0.0)
             if lang is None or (letters < _MIN_LETTERS and conf < _SHORT_CONFIDENCE):
+                lang = doc.language
+            elif lang != doc.language and langid.confidence(sent.text, doc.language) >= _DOC_LANGUAGE_PLAUSIBLE:
                 lang = doc.language
             sent.language = lang
         counts = Counter(s.language for s in doc.sentences)

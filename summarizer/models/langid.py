@@ -17,6 +17,7 @@ class LanguageIdentifier:
                              fix="pip install lingua-language-detector") from exc
         self.languages = tuple(languages)
         langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in self.languages]
+        self._by_code = dict(zip(self.languages, langs))
         self._detector = LanguageDetectorBuilder.from_languages(*langs).build()
 
     def detect(self, text: str) -> tuple[str | None, float]:
@@ -26,6 +27,11 @@ class LanguageIdentifier:
             return None, 0.0
         top = values[0]
         return top.language.iso_code_639_1.name.lower(), float(top.value)
+
+    def confidence(self, text: str, code: str) -> float:
+        """lingua's confidence in [0, 1] that ``text`` is in language ``code``."""
+        lang = self._by_code.get(code)
+        return float(self._detector.compute_language_confidence(text, lang)) if lang is not None else 0.0
 
     def detect_many(self, texts: Sequence[str]) -> list[tuple[str | None, float]]:
         return [self.detect(t) for t in texts]
