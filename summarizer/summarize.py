@@ -550,10 +550,12 @@ def _untold_majority_facts(out: list[SummarySentence], facts: list[Fact], docs: 
 
 def _make_room(out: list[SummarySentence], added: list[SummarySentence], words: int, notes: list[str]) -> None:
     """Added source sentences push the summary past its length: the least important
-    generated sentences (the last ones) make room, down to 1.3 x the target."""
+    generated sentence (the last one) makes room when over 1.3 x the target. One at
+    most: on the seeds, dropping one per added sentence lost Biden's troop deployment,
+    a main fact; a longer summary is the lesser harm."""
     room = 1.3 * words - sum(len(s.text.split()) for s in added)
     drops = 0
-    while added and drops < len(added) and len(out) > 2 and \
+    while added and drops < 1 and len(out) > 2 and \
             sum(len(s.text.split()) for s in out if s.note != "headline") > room:
         drops += 1
         dropped = out.pop()

@@ -39,7 +39,10 @@ def free_port() -> int:
 def running_app(concurrency: int = 2, extra_env: dict | None = None):
     """Start ``app.py`` on a free port with a fast configuration; yield its URL."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(PROJECT), "SUMMARIZER_GENERATOR_MODEL": "smollm2",
+    # SmolLM2 as the generator keeps the suite fast; TEST_GENERATOR_MODEL=qwen measures
+    # the page with the default generator
+    env = {**os.environ, "PYTHONPATH": str(PROJECT),
+           "SUMMARIZER_GENERATOR_MODEL": os.environ.get("TEST_GENERATOR_MODEL", "smollm2"),
            "SUMMARIZER_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE", "GRADIO_ANALYTICS_ENABLED": "False",
            "HF_HUB_OFFLINE": "1", **(extra_env or {})}
     OUT.mkdir(exist_ok=True)

@@ -14,7 +14,6 @@ from .datasets import SHARED_DATA, read_jsonl_segments, read_jsonl_stories, read
 RESULTS_DIR = PROJECT_ROOT / "eval" / "results"
 # --quick: small fixed limits so `eval all --quick` takes minutes on 2 CPU cores
 QUICK_LIMITS = {"qe": 50, "repair": 10, "summarize": 5}
-QUICK_PAIRS = ("ru-en", "si-en")  # one mostly-good and one mostly-bad MT pair
 MLQE_SPLIT, NEUS_SPLIT = "dev", "val"
 
 
@@ -98,8 +97,6 @@ def run_all(config: Config, *, quick: bool, data_root: str | Path | None = None,
     summaries = []
     mlqe = root / "mlqe-pe"
     pairs = sorted(p.name for p in mlqe.iterdir() if (p / f"{MLQE_SPLIT}.mt").is_file()) if mlqe.is_dir() else []
-    if quick:
-        pairs = [p for p in pairs if p in QUICK_PAIRS] or pairs[:2]
     from ..context import Context
 
     ctx = Context.create(config)
