@@ -83,6 +83,10 @@ class _Item:
 _STRAY_HONORIFIC = re.compile(r"(?<![\w.])(?:gentlemen|sir)\.\s+(?=[A-Z][a-z])")
 
 
+NO_CHANGE = "no change proposed"
+_WORD = re.compile(r"\w+")
+
+
 def pre_edit(text: str, consensus: dict[str, str]) -> str:
     """Certain, model-free fixes: stray honorifics and the consensus spelling of names."""
     return apply_consensus(_STRAY_HONORIFIC.sub("Mr. ", text), consensus)
@@ -222,7 +226,12 @@ class Repairer:
             return GuardResult(False, "the model returned nothing")
         rewrite = apply_consensus(rewrite, item.consensus)
         if rewrite == item.original:
-            return GuardResult(False, "no change proposed")
+            return GuardResult(False, NO_CHANGE)
+        if _WORD.findall(rewrite) == _WORD.findall(item.original):
+            # punctuation or spacing only ("them :" -> "them."): not a translation error
+            # fixed, and measured on MLQE-PE ru-en dev it only moved output away from the
+            # post-edits (TER 11.2 -> 13.3 on the first 10)
+            return GuardResult(False, NO_CHANGE + " (punctuation only)")
         extra = " ".join([item.source or "", *item.evidence])
         return check_rewrite(item.original, rewrite, sources_text=f"{item.sources_text} {extra}",
                              consensus=item.consensus)
@@ -269,13 +278,13 @@ class Repairer:
                             it.guard = f"detection does not score the rewrite better ({after:.2f} vs {before:.2f})"
             # a second candidate only where the guard refused one (not where the model
             # proposed no change: then the sentence is best left as it is)
-            pending = [it for it in pending if not it.applied and it.guard != "no change proposed"]
+            pending = [it for it in pending if not it.applied and not it.guard.startswith(NO_CHANGE)]
             if not pending:
                 break
         for it in items:
             if it.applied:
                 self.stats["repaired"] += 1
-            elif it.guard == "no change proposed":
+            elif it.guard.startswith(NO_CHANGE):
                 self.stats["unchanged"] += 1
             else:
                 self.stats["rejected"] += 1

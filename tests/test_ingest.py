@@ -75,10 +75,10 @@ def test_seed_dates_and_titles(seed_report):
 
 
 def test_segmentation_fixes():
-    t = "Kiev.U.S. helped establish the army. Mr. Putin spoke. gentlemen. Biden This was repeated."
+    t = "Kiev.U.S. helped establish the army. Mr. Putin spoke. gentlemen. Biden This was said again."
     got = [t[s:e] for s, e in split_sentences(t)]
     assert got == ["Kiev.", "U.S. helped establish the army.", "Mr. Putin spoke.",
-                   "gentlemen. Biden This was repeated."]
+                   "gentlemen. Biden This was said again."]
     t2 = "M. Macron a parlé avec M. Poutine. Il a dit non."
     assert [t2[s:e] for s, e in split_sentences(t2, "fr")] == ["M. Macron a parlé avec M. Poutine.", "Il a dit non."]
 

@@ -246,3 +246,12 @@ def test_other_articles_inform_but_cannot_license_a_new_name(fresh_ctx):
     r = doc.sentences[1].repair
     assert other.sentences[0].text in gen.calls[0]["messages"][-1]["content"]  # shown to the model
     assert not r.applied and "added name" in r.guard and "Ghanaian" in r.guard
+
+
+def test_punctuation_only_change_is_not_a_repair(fresh_ctx):
+    """A rewrite that changes no word ("them :" -> "them.") is not applied and not retried."""
+    gen = ScriptedGenerator(["Jesus answered them.", "Jesus answered them!"])
+    item = repair._Item(original="Jesus answered them :", sources_text="Jesus answered them :")
+    repair.Repairer(fresh_ctx, generator=gen).repair_items([item])
+    assert not item.applied and item.guard == "no change proposed (punctuation only)"
+    assert len(gen.calls) == 1  # no second candidate for a sentence best left as it is

@@ -14,6 +14,7 @@ from .cache import ItemCache, item_key, process
 from .datasets import SegmentSet
 from .metrics import mt_scores, mt_signatures
 from .signature import make_signature, system_fingerprint
+from ..repair import NO_CHANGE
 
 
 def evaluate_repair(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir=None, progress: bool = True,
@@ -75,9 +76,12 @@ def evaluate_repair(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir
     flagged = sum(r["flagged"] for r in records)
     applied = sum(r["applied"] for r in records)
     # the stage reports "no change proposed" / "not flagged" in .guard too: not rejections
-    not_rejections = ("", "ok", "not flagged", "no change proposed")
-    rejected = sum(1 for r in records if r["flagged"] and not r["applied"] and r["guard"] not in not_rejections)
-    no_change = sum(1 for r in records if r["flagged"] and r["guard"] == "no change proposed")
+    def no_change_proposed(r) -> bool:
+        return r["guard"].startswith(NO_CHANGE)
+
+    rejected = sum(1 for r in records if r["flagged"] and not r["applied"]
+                   and r["guard"] not in ("", "ok", "not flagged") and not no_change_proposed(r))
+    no_change = sum(1 for r in records if r["flagged"] and no_change_proposed(r))
     counts = {"segments": len(segs), "flagged": flagged, "repaired": applied, "rejected_by_guard": rejected,
               "no_change_proposed": no_change,
               "changed": len(changed), "untouched_post_edits": sum(1 for s in segs if s.hter == 0)}
