@@ -194,3 +194,15 @@ def test_pair_without_backend_is_reported_not_passed_off(tmp_path):
     doc = report.documents[0]
     assert all(s.translation is None for s in doc.sentences)
     assert any("NOT translated" in e and "ru->en" in e for e in doc.errors)
+
+
+def test_sentence_language_leaves_the_document_only_when_sure(core_pipeline):
+    """Names and place names do not make an English sentence foreign; a real quote does."""
+    text = ("Ministers met in Tallinn on Saturday to discuss the crisis in the east. "
+            "Dmitro Kuleva met Urmas Reinsalu in Tallinn on Saturday. "
+            "Donbass in eastern Ukraine. "
+            "The French minister then read a statement to the press in French. "
+            "Le président a dit que la France enverra des troupes en Roumanie.")
+    doc = core_pipeline.run([Article(text=text)]).documents[0]
+    assert doc.language == "en"
+    assert [s.language for s in doc.sentences] == ["en", "en", "en", "en", "fr"]
