@@ -158,7 +158,7 @@ def run(docs: Sequence[Document], ctx: Context, use_lm: bool | None = None) -> N
     threshold = ctx.config.threshold
     known = known_word_fn(ctx) if use_lm else None
     mapping = word_consensus(docs, known)
-    ctx.entities = name_consensus(docs, ctx if use_lm else None)
+    ctx.entities = name_consensus(docs, ctx if use_lm else None, mapping)
     assessor = Assessor(ctx, use_lm=use_lm)
 
     sents = [(doc, s) for doc in docs for s in doc.sentences]

@@ -98,11 +98,13 @@ def word_consensus(docs, known_word=None) -> dict[str, str]:
     return mapping
 
 
-def name_consensus(docs, ctx=None) -> list[Entity]:
+def name_consensus(docs, ctx=None, mapping: dict[str, str] | None = None) -> list[Entity]:
     """Entities whose spelling differs across sources: canonical phrase and the
-    [variant phrase, doc_id] pairs seen. Also usable without a context."""
+    [variant phrase, doc_id] pairs seen. Also usable without a context. ``mapping``:
+    the ``word_consensus`` already computed with the same ``ctx``."""
     known = known_word_fn(ctx)
-    mapping = word_consensus(docs, known)
+    if mapping is None:
+        mapping = word_consensus(docs, known)
     if not mapping:
         return []
     found: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)
