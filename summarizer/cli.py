@@ -157,6 +157,7 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_models(args) -> int:
+    from .models.generator import load_generator
     from .models.registry import ensure_qwen, smollm2_path
 
     config = _config(args)
@@ -165,7 +166,11 @@ def cmd_models(args) -> int:
         qwen = ensure_qwen(config, progress=True)
         print(f"generator ready: {qwen} ({qwen.stat().st_size / 2**20:.0f} MiB, sha256 verified, "
               f"{time.perf_counter() - start:.1f} s)")
-        print(f"scorer ready: {smollm2_path()}")
+        start = time.perf_counter()
+        # the first transformers load dequantises the scorer's GGUF and keeps the
+        # float32 copy, so no run pays those ~25 s later
+        scorer = load_generator(config, model=config.scorer_model, backend=config.scorer_backend)
+        print(f"scorer ready: {smollm2_path()} ({scorer.backend}, {time.perf_counter() - start:.1f} s)")
     else:
         from .models.registry import QWEN_FILENAME
 

@@ -320,7 +320,7 @@ def render_status(state: dict[str, Any]) -> str:
 
 _HUBS: dict[tuple, ModelHub] = {}
 _HUBS_LOCK = threading.Lock()
-_MODEL_FIELDS = ("generator_backend", "generator_model", "scorer_model", "translation_model",
+_MODEL_FIELDS = ("generator_backend", "generator_model", "scorer_model", "scorer_backend", "translation_model",
                  "generator_translation", "threads", "context_size", "allow_hub", "home")
 
 
@@ -771,5 +771,7 @@ def build_app(base_config: Config | None = None, concurrency: int | None = None)
 def launch(host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
            config: Config | None = None, concurrency: int | None = None) -> None:
     demo = build_app(config, concurrency)
+    # models load while the page starts, so the first run does not wait for them
+    threading.Thread(target=shared_hub(config or Config.load()).warm_up, daemon=True, name="warm-up").start()
     demo.launch(server_name=host, server_port=port, auth=auth, theme=_theme(), css=CSS, ssr_mode=False,
                 share=False, show_error=True, footer_links=[])

@@ -50,6 +50,35 @@ def test_transformers_gguf_agrees_with_llamacpp_on_greedy_tokens(config, smol):
     assert words(a) == words(b) and words(a)[0] == "Paris"
 
 
+def test_batched_scoring_matches_one_at_a_time_and_llamacpp(config, smol):
+    tf = load_generator(config, model="smollm2", backend="transformers")
+    texts = ["Send his army.", "",  # an empty text is scored as nothing, not an error
+             "The foreign ministers spoke by telephone on Saturday about the troops at the border.",
+             "Weapon comes from RussiaBorders and commitments gentlemen."]
+    batch = tf.token_logprobs_batch(texts)
+    assert len(batch) == len(texts) and batch[1].tokens == []
+    for text, got in zip(texts, batch):
+        if not text:
+            continue
+        one = tf.token_logprobs(text)  # unpadded: padding must not change any score
+        assert got.tokens == one.tokens and got.offsets == one.offsets
+        assert max(abs(a - b) for a, b in zip(got.logprobs, one.logprobs)) < 1e-3
+        ref = smol.token_logprobs(text)  # same weights on llama.cpp's 4-bit kernels
+        assert got.tokens == ref.tokens and got.first == ref.first
+        assert sum(abs(a - b) for a, b in zip(got.logprobs, ref.logprobs)) / len(ref.logprobs) < 0.3
+
+
+def test_small_gguf_is_kept_dequantised_for_the_next_load(config, tmp_path):
+    gguf = registry.smollm2_path()
+    first = TransformersGenerator(gguf, n_threads=2, dequantised_cache=tmp_path)
+    saved = [p for p in tmp_path.iterdir() if (p / "model.safetensors").exists()]
+    assert len(saved) == 1 and not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+    second = TransformersGenerator(gguf, n_threads=2, dequantised_cache=tmp_path)
+    assert second.info()["source"] == str(saved[0]) and second.load_seconds < first.load_seconds
+    text = "The minister spoke with his counterpart on Saturday."
+    assert first.token_logprobs(text).logprobs == second.token_logprobs(text).logprobs
+
+
 def test_qwen_generator_answers_a_short_chat(config):
     qwen = load_generator(config, model="qwen", backend="llamacpp")
     answer = qwen.chat([{"role": "user", "content": "What is 2+3? Answer with the number only."}], max_tokens=6)

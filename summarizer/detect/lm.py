@@ -92,13 +92,11 @@ def lm_features(text: str, tokens, offsets, logprobs, first) -> tuple[dict[str, 
 
 
 def score_texts(scorer, texts: list[str]) -> list[dict]:
-    """Raw token scores (JSON-able) for each text, one LM call per text."""
-    out = []
-    for t in texts:
-        if not t.strip():
-            out.append({"tokens": [], "offsets": [], "logprobs": [], "first": 0})
-            continue
-        ts = scorer.token_logprobs(t)
-        out.append({"tokens": ts.tokens, "offsets": ts.offsets, "logprobs": [round(x, 3) for x in ts.logprobs],
-                    "first": ts.first})
+    """Raw token scores (JSON-able) for each text; the scorer batches where its backend can."""
+    live = [i for i, t in enumerate(texts) if t.strip()]
+    scored = scorer.token_logprobs_batch([texts[i] for i in live]) if live else []
+    out = [{"tokens": [], "offsets": [], "logprobs": [], "first": 0} for _ in texts]
+    for i, ts in zip(live, scored):
+        out[i] = {"tokens": ts.tokens, "offsets": ts.offsets, "logprobs": [round(x, 3) for x in ts.logprobs],
+                  "first": ts.first}
     return out

@@ -67,6 +67,8 @@ class Generator(Protocol):
 
     def token_logprobs(self, text: str) -> TokenScores: ...
 
+    def token_logprobs_batch(self, texts: Sequence[str]) -> list[TokenScores]: ...
+
     def count_tokens(self, text: str) -> int: ...
 
     def info(self) -> dict[str, Any]: ...
@@ -183,6 +185,11 @@ class LlamaCppGenerator:
         # with a BOS every content token is scored; without, the first one is not
         return TokenScores(tokens=tokens, offsets=offsets, logprobs=lp, first=0 if has_bos else 1)
 
+    def token_logprobs_batch(self, texts: Sequence[str]) -> list[TokenScores]:
+        # Measured: llama.cpp evaluates a 441-token text at 130 tok/s, no faster than
+        # one sentence at a time (120 tok/s), so there is nothing to gain from packing.
+        return [self.token_logprobs(t) for t in texts]
+
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "backend": self.backend, "path": str(self.path),
                 "llama_cpp_python": package_version("llama-cpp-python"), "n_ctx": self.n_ctx,
@@ -201,21 +208,31 @@ class TransformersGenerator:
     backend = "transformers"
 
     def __init__(self, model: str | Path, *, name: str | None = None, n_threads: int = 2,
-                 allow_hub: bool = False, device: str = "auto", seed: int = 0):
+                 allow_hub: bool = False, device: str = "auto", seed: int = 0,
+                 dequantised_cache: Path | None = None, batch_size: int = 16):
         apply_runtime_environment()
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from transformers.utils import logging as hf_logging
+
         torch.set_num_threads(max(1, n_threads))
+        hf_logging.disable_progress_bar()  # a per-load "Loading weights" bar is noise in reports and logs
         self._torch = torch
         self.seed = seed
         path = Path(str(model)).expanduser()
         kwargs: dict[str, Any] = {"local_files_only": not allow_hub}
-        if path.suffix == ".gguf":
+        cached = _dequantised_folder(path, dequantised_cache)
+        save_to = None
+        if cached is not None and (cached / "config.json").exists():
+            source = str(cached)  # dequantised once before: loads in ~0.3 s instead of ~27 s
+        elif path.suffix == ".gguf":
             source, kwargs["gguf_file"] = str(path.parent), path.name
+            save_to = cached
         else:
             source = str(path) if path.exists() else str(model)
         self.name = name or (path.name if path.exists() else str(model))
+        self.batch_size = max(1, batch_size)
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = device
@@ -232,8 +249,35 @@ class TransformersGenerator:
             raise ModelError(model=self.name, problem=f"transformers could not load {model}: {exc}",
                              fix=hint) from exc
         self.model.eval()
+        if save_to is not None:
+            self._save_dequantised(save_to)
         self.load_seconds = time.perf_counter() - start
         self._lock = threading.RLock()
+
+    def _save_dequantised(self, folder: Path) -> None:
+        """Keep the float32 weights transformers dequantised from a GGUF file, so the
+        next process loads them directly. Written to a temporary folder and renamed, so
+        an interrupted save never leaves a half-written model behind."""
+        import shutil
+        import tempfile
+
+        tmp = None
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=folder.name + ".tmp"))
+            # The weights are plain float32 tensors now; the GGUF quantizer marker only
+            # stops save_pretrained from writing them.
+            self.model.hf_quantizer = None
+            if hasattr(self.model.config, "quantization_config"):
+                del self.model.config.quantization_config
+            self.model.save_pretrained(tmp)
+            self.tokenizer.save_pretrained(tmp)
+            tmp.rename(folder)
+        except (OSError, ValueError):
+            # read-only or full disk, or another process saved it first: the model in
+            # memory is fine; only the next load is slower
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
 
     def _encode_chat(self, messages):
         if getattr(self.tokenizer, "chat_template", None):
@@ -327,12 +371,61 @@ class TransformersGenerator:
         tokens = [self.tokenizer.decode([int(t)]) for t in ids]
         return TokenScores(tokens=tokens, offsets=offsets, logprobs=lp, first=0 if prefix else 1)
 
+    def token_logprobs_batch(self, texts: Sequence[str]) -> list[TokenScores]:
+        """Score many texts in padded batches: measured on 96 MLQE-PE sentences with
+        SmolLM2 on 2 threads, 205 tok/s at batch 16 against 112 tok/s one at a time
+        (and llama.cpp's 120). Texts are sorted by length so padding stays small."""
+        torch = self._torch
+        prefix = list(self.tokenizer("", add_special_tokens=True)["input_ids"])
+        pad = self.tokenizer.pad_token_id
+        pad = pad if pad is not None else (self.tokenizer.eos_token_id or 0)
+        encs = [self.tokenizer(t, return_offsets_mapping=True, add_special_tokens=False) for t in texts]
+        out: list[TokenScores | None] = [None] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encs[i]["input_ids"]))
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b:b + self.batch_size]
+            rows = [prefix + list(encs[i]["input_ids"]) for i in idx]
+            width = max(len(r) for r in rows)
+            ids = torch.full((len(rows), max(width, 1)), pad, dtype=torch.long)
+            mask = torch.zeros_like(ids)
+            for k, r in enumerate(rows):  # right padding: real tokens keep positions 0..n-1
+                ids[k, :len(r)] = torch.tensor(r, dtype=torch.long)
+                mask[k, :len(r)] = 1
+            with self._lock, torch.inference_mode():
+                logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)
+                picked = logp.gather(-1, ids[:, 1:].unsqueeze(-1).to(logp.device)).squeeze(-1).cpu()
+            for k, i in enumerate(idx):
+                n = len(rows[k])
+                token_ids = encs[i]["input_ids"]
+                out[i] = TokenScores(tokens=[self.tokenizer.decode([t]) for t in token_ids],
+                                     offsets=[int(a) for a, _ in encs[i]["offset_mapping"]],
+                                     logprobs=[float(x) for x in picked[k, :max(n - 1, 0)]],
+                                     first=0 if prefix else 1)
+        return out  # type: ignore[return-value]
+
     def info(self) -> dict[str, Any]:
         import transformers
 
         return {"name": self.name, "backend": self.backend, "source": self.source,
                 "transformers": transformers.__version__, "torch": self._torch.__version__,
                 "device": self.device}
+
+
+# GGUF files up to this size are kept dequantised after the first load (SmolLM2:
+# 94 MB GGUF -> 538 MB float32); larger ones (Qwen: 6.2 GB float32) are not.
+DEQUANTISED_CACHE_MAX_BYTES = 300 * 2**20
+
+
+def _dequantised_folder(path: Path, cache_root: Path | None) -> Path | None:
+    """Where the float32 copy of a small GGUF file lives (named by file name, size and
+    modification time, so a changed file is dequantised again), or None."""
+    if cache_root is None or path.suffix != ".gguf" or not path.is_file():
+        return None
+    st = path.stat()
+    if st.st_size > DEQUANTISED_CACHE_MAX_BYTES:
+        return None
+    return Path(cache_root) / f"{path.stem}-{st.st_size}-{int(st.st_mtime)}"
 
 
 # --- factory ----------------------------------------------------------------------
@@ -367,7 +460,8 @@ def load_generator(config: Config, model: str | None = None, backend: str | None
                                                n_threads=config.n_threads, seed=config.seed)
         elif backend == "transformers":
             gen = TransformersGenerator(gguf or model, name=nice, n_threads=config.n_threads,
-                                        allow_hub=config.allow_hub, seed=config.seed)
+                                        allow_hub=config.allow_hub, seed=config.seed,
+                                        dequantised_cache=config.home / "dequantised")
         else:
             raise ValueError(f"unknown generator backend {backend!r} (expected llamacpp, transformers or auto)")
         _CACHE[key] = gen

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from ..config import SUPPORTED_LANGUAGES, Config, apply_runtime_environment
+from ..errors import ModelError
 from .embeddings import Embedder
 from .generator import Generator, load_generator
 from .langid import LanguageIdentifier
@@ -42,8 +43,17 @@ class ModelHub:
         """The cheap LM for fluency evidence (default SmolLM2-135M)."""
         with self._lock:
             if self._scorer is None:
-                self._scorer = load_generator(self.config, model=self.config.scorer_model)
-                self.used["scorer"] = self._scorer.info()
+                fallback = None
+                try:
+                    self._scorer = load_generator(self.config, model=self.config.scorer_model,
+                                                  backend=self.config.scorer_backend)
+                except ModelError as exc:
+                    if self.config.scorer_backend == self.config.generator_backend:
+                        raise
+                    # same model through the generator's backend: slower, same features
+                    fallback = f"{self.config.scorer_backend} failed ({exc.problem}); generator backend used"
+                    self._scorer = load_generator(self.config, model=self.config.scorer_model)
+                self.used["scorer"] = self._scorer.info() | ({"fallback": fallback} if fallback else {})
             return self._scorer
 
     @property
@@ -68,6 +78,18 @@ class ModelHub:
             if self._translators is None:
                 self._translators = TranslatorSet(self.config, generator_factory=lambda: self.generator)
             return self._translators
+
+    def warm_up(self, names: tuple[str, ...] = ("langid", "embedder", "scorer", "generator")) -> dict[str, str]:
+        """Load models ahead of the first run (the web page does this in the background
+        at start-up: the scorer alone takes ~5 s, mostly importing torch). A model that
+        fails is left for the run to report, with its own explained fallback."""
+        problems = {}
+        for name in names:
+            try:
+                getattr(self, name)
+            except Exception as exc:  # reported again, in context, by the stage that needs it
+                problems[name] = str(exc)
+        return problems
 
     def record_translation(self, pair: str, backend: str) -> None:
         self.used.setdefault("translation", {})[pair] = backend
