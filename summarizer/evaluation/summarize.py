@@ -28,12 +28,30 @@ def pipeline_summarizer(pipeline) -> SummarizeFn:
     return run
 
 
+def reference_budget(data: StorySet) -> int:
+    """The length budget every system gets: the references' average length in words."""
+    refs = [strip_markers(s.reference) for s in data.stories]
+    return round(sum(len(r.split()) for r in refs) / len(refs)) if refs else 0
+
+
 def evaluate_summarize(data: StorySet, config, *, cache_dir=None, progress: bool = True,
-                       summarize_fn: SummarizeFn | None = None, pipeline=None, embedder=None) -> dict[str, Any]:
+                       summarize_fn: SummarizeFn | None = None, pipeline=None, embedder=None,
+                       budget_words: bool = True) -> dict[str, Any]:
+    """``budget_words``: the summarizer is asked for the same length the baselines are
+    cut to (ROUGE F1 rewards matching the reference length; a system told a different
+    length than its baselines is not compared like for like)."""
+    budget = reference_budget(data)
     if summarize_fn is None:
+        from ..context import Context
         from ..pipeline import Pipeline
 
-        pipeline = pipeline or Pipeline(config, repair=False)
+        run_config = (pipeline.config if pipeline is not None else config).replace(repair=False)
+        if budget_words and budget:
+            run_config = run_config.replace(summary_words=budget)
+        shared_models = pipeline.context.models if pipeline is not None else None
+        pipeline = Pipeline(run_config)
+        if shared_models is not None:  # reuse the caller's loaded models
+            pipeline.context = Context(config=run_config, models=shared_models)
         summarize_fn = pipeline_summarizer(pipeline)
     ctx = pipeline.context if pipeline is not None else None
     if embedder is None and ctx is None:
@@ -74,7 +92,6 @@ def evaluate_summarize(data: StorySet, config, *, cache_dir=None, progress: bool
     cache.put_models(dict(ctx.models.used) if ctx is not None else {})
 
     refs = [strip_markers(s.reference) for s in stories]
-    budget = round(sum(len(r.split()) for r in refs) / len(refs)) if refs else 0
     systems = {
         "summarizer": [strip_markers(r["output"]) for r in records],
         "lead": [lead(s.documents, budget) for s in stories],
@@ -93,6 +110,8 @@ def evaluate_summarize(data: StorySet, config, *, cache_dir=None, progress: bool
                          mode=None, models=models, config=run_config, fingerprint=fingerprint,
                          settings={"repair": False, "baseline_budget_words": budget,
                                    "budget": "average reference length in words over the evaluated items",
+                                   "summarizer_budget": "same (summary_words)" if budget_words and pipeline is not None
+                                   else "its own setting",
                                    "markers": "TITLE=>/ARTICLE=> stripped from outputs and references"},
                          metrics={"rouge": ROUGE_NAME.format(version=package_version("rouge-score")),
                                   "rouge_types": list(ROUGE_TYPES)})
