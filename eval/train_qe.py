@@ -154,13 +154,16 @@ def word_f1(rows, ws_list, thr):
     return 2 * tp / max(1, 2 * tp + fp + fn)
 
 
-def main():
+def main(n_train: int | None = None, out: Path = MODEL_PATH):
     t0 = time.time()
     np.random.seed(SEED)
     random.seed(SEED)
     train, dev = [], {}
     for pair in qe_cache.PAIRS:
         tr = qe_cache.read_cache(pair, "train")
+        if n_train:  # the seeded subsample of that size (nested: 400 rows are inside 1500)
+            keep = {r["idx"] for r in qe_cache.subsample(qe_cache.load_split(pair, "train"), n_train)}
+            tr = [r for r in tr if r["idx"] in keep]
         for r in tr:
             r["pair"] = pair
         train += tr
@@ -262,12 +265,19 @@ def main():
                      "chosen_threshold": threshold,
                      "threshold_rule": "lowest threshold flagging <= 5% of clean news sentences (NeuS, target-only LM combiner)",
                      "clean_news_dev_rows": int((bsd == 0).sum()) if synth_dev else 0, "seconds": round(time.time() - t0, 1)}}
-    MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
-    MODEL_PATH.write_text(json.dumps(spec, indent=None, separators=(",", ":")), encoding="utf-8")
-    (ROOT / "eval" / "results").mkdir(exist_ok=True)
-    (ROOT / "eval" / "results" / "qe_train_dev.json").write_text(json.dumps(spec["meta"], indent=2))
-    print("wrote", MODEL_PATH, f"{MODEL_PATH.stat().st_size / 1024:.0f} KB")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(spec, indent=None, separators=(",", ":")), encoding="utf-8")
+    if out == MODEL_PATH:  # the dev report belongs to the shipped model only
+        (ROOT / "eval" / "results").mkdir(exist_ok=True)
+        (ROOT / "eval" / "results" / "qe_train_dev.json").write_text(json.dumps(spec["meta"], indent=2))
+    print("wrote", out, f"{out.stat().st_size / 1024:.0f} KB")
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n-train", type=int, default=None, help="train rows per pair from the cache (default: all)")
+    ap.add_argument("--out", type=Path, default=MODEL_PATH, help="where to write the model (default: the shipped one)")
+    a = ap.parse_args()
+    main(a.n_train, a.out)

@@ -47,6 +47,9 @@ class Config:
     generator_translation: bool = True
     threads: int = 0  # 0 = number of available cores
     context_size: int = 4096
+    # Keep llama.cpp's evaluated fixed prompt parts (system prompt + examples) on disk
+    # under ``home``, so no run evaluates them again (summarizer/models/prompt_cache.py).
+    prompt_cache: bool = True
     seed: int = 0
     allow_hub: bool = False  # opt in to reaching a model hub; offline by default
 

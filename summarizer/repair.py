@@ -16,8 +16,9 @@ model: it is applied to every sentence containing a variant, flagged or not.
 
 Speed: the system prompt, rules and examples are an identical prefix across calls, so
 llama.cpp's prefix cache evaluates them once; per-sentence context comes last; the
-output is capped by the input length and stopped at the first newline; candidates are
-scored by detection in batches.
+output is capped by the input length and stopped at the first newline; a guard-refused
+candidate's second try follows it at once (same prompt but the feedback at its end, so
+the cache covers the context too); candidates are scored by detection in batches.
 """
 
 from __future__ import annotations
@@ -236,27 +237,39 @@ class Repairer:
         return check_rewrite(item.original, rewrite, sources_text=f"{item.sources_text} {extra}",
                              consensus=item.consensus)
 
+    def _attempt(self, item: _Item, entities: Sequence[Entity]) -> bool:
+        """One candidate for ``item`` (the first greedy; the second sampled and told why
+        the first was refused), guarded. True when the guard lets it through."""
+        start = time.perf_counter()
+        if item.tries == 0:
+            text = self.rewrite(item, entities=entities)
+        else:
+            self.stats["second_candidates"] += 1
+            text = self.rewrite(item, entities=entities, feedback=item.guard,
+                                temperature=_SECOND_TEMPERATURE, seed=self.ctx.config.seed + 1)
+        item.seconds += time.perf_counter() - start
+        item.tries += 1
+        text = apply_consensus(text, item.consensus) if text else text
+        result = self._guard(item, text)
+        if text or item.candidate is None:
+            item.candidate = text
+        item.guard = result.reason
+        return result.ok
+
     def repair_items(self, items: list[_Item], entities: Sequence[Entity] = (), stage: str = "repair") -> None:
         pending = list(items)
-        for attempt in range(2):
+        for round_ in range(2):
             passed: list[_Item] = []
             for i, item in enumerate(pending, 1):
-                self.ctx.report_progress(stage, i, len(pending), f"candidate {attempt + 1}")
-                start = time.perf_counter()
-                if attempt == 0:
-                    text = self.rewrite(item, entities=entities)
-                else:
-                    self.stats["second_candidates"] += 1
-                    text = self.rewrite(item, entities=entities, feedback=item.guard,
-                                        temperature=_SECOND_TEMPERATURE, seed=self.ctx.config.seed + 1)
-                item.seconds += time.perf_counter() - start
-                item.tries += 1
-                text = apply_consensus(text, item.consensus) if text else text
-                result = self._guard(item, text)
-                if text or item.candidate is None:
-                    item.candidate = text
-                item.guard = result.reason
-                if result.ok:
+                self.ctx.report_progress(stage, i, len(pending), f"round {round_ + 1}")
+                ok = self._attempt(item, entities)
+                # A guard refusal gets its second candidate at once: that prompt differs
+                # from the first only in the feedback at its end, so llama.cpp's prefix
+                # cache re-evaluates just those tokens. (No second try where the model
+                # proposed no change: then the sentence is best left as it is.)
+                if not ok and item.tries < 2 and not item.guard.startswith(NO_CHANGE):
+                    ok = self._attempt(item, entities)
+                if ok:
                     passed.append(item)
             # detection must agree the rewrite is better (batched: one scoring call)
             if passed:
@@ -276,9 +289,9 @@ class Repairer:
                             it.applied = True
                         else:
                             it.guard = f"detection does not score the rewrite better ({after:.2f} vs {before:.2f})"
-            # a second candidate only where the guard refused one (not where the model
-            # proposed no change: then the sentence is best left as it is)
-            pending = [it for it in pending if not it.applied and not it.guard.startswith(NO_CHANGE)]
+            # round 2: a first candidate that passed the guard but not detection
+            pending = [it for it in pending if not it.applied and it.tries < 2
+                       and not it.guard.startswith(NO_CHANGE)]
             if not pending:
                 break
         for it in items:

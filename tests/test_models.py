@@ -79,6 +79,27 @@ def test_small_gguf_is_kept_dequantised_for_the_next_load(config, tmp_path):
     assert first.token_logprobs(text).logprobs == second.token_logprobs(text).logprobs
 
 
+def test_prompt_prefix_state_is_restored_in_a_new_process_and_changes_nothing(config, tmp_path):
+    from summarizer.prompts import load_prompt
+
+    prompt = load_prompt("repair", config.prompts_dir)
+    messages = prompt.messages(names="none", context="", source="", feedback="",
+                               sentence="The minister Told the reporters in Paris that the talks There will be no more.")
+    path = registry.smollm2_path()
+    plain = LlamaCppGenerator(path).chat(messages, max_tokens=30, stop=["\n"])
+    first = LlamaCppGenerator(path, prompt_cache=tmp_path)  # stores the prefix state
+    assert first.chat(messages, max_tokens=30, stop=["\n"]) == plain
+    stored = list(tmp_path.rglob("*.state"))
+    assert len(stored) == 1 and stored[0].stat().st_size > 1_000_000
+    second = LlamaCppGenerator(path, prompt_cache=tmp_path)  # a fresh context, as in a new process
+    assert second.chat(messages, max_tokens=30, stop=["\n"]) == plain
+    assert second.prompt_cache.restored == 1
+    assert len(list(tmp_path.rglob("*.state"))) == 1  # one state per prompt family, not per call
+    stored[0].write_bytes(b"damaged")  # a broken state is evaluated afresh, not an error
+    third = LlamaCppGenerator(path, prompt_cache=tmp_path)
+    assert third.chat(messages, max_tokens=30, stop=["\n"]) == plain
+
+
 def test_qwen_generator_answers_a_short_chat(config):
     qwen = load_generator(config, model="qwen", backend="llamacpp")
     answer = qwen.chat([{"role": "user", "content": "What is 2+3? Answer with the number only."}], max_tokens=6)

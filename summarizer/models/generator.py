@@ -88,7 +88,7 @@ class LlamaCppGenerator:
     backend = "llamacpp"
 
     def __init__(self, model_path: str | Path, *, name: str | None = None, n_ctx: int = 4096,
-                 n_threads: int = 2, seed: int = 0, score_ctx: int = 512):
+                 n_threads: int = 2, seed: int = 0, score_ctx: int = 512, prompt_cache: Path | None = None):
         try:
             import llama_cpp
         except ImportError as exc:
@@ -106,11 +106,22 @@ class LlamaCppGenerator:
         self.stats = GenerationStats()
         start = time.perf_counter()
         self._llm = self._load(n_ctx=n_ctx, logits_all=False)
+        self.prompt_cache = None
+        if prompt_cache is not None:
+            # evaluated prompt prefixes (system prompt + examples) kept on disk: see prompt_cache.py
+            from .prompt_cache import cache_folder, make_cache
+
+            self.prompt_cache = make_cache(cache_folder(prompt_cache, self.path, n_ctx,
+                                                        package_version("llama-cpp-python")))
+            self._llm.set_cache(self.prompt_cache)
         self.load_seconds = time.perf_counter() - start
 
     def _load(self, n_ctx: int, logits_all: bool):
+        from .prompt_cache import llama_class
+
         try:
-            return self._llama_cpp.Llama(
+            llama = self._llama_cpp.Llama if logits_all else llama_class()
+            return llama(
                 model_path=str(self.path), n_ctx=n_ctx, n_threads=self.n_threads,
                 n_threads_batch=self.n_threads, n_batch=min(512, n_ctx), logits_all=logits_all,
                 seed=self.seed, verbose=False)
@@ -193,7 +204,7 @@ class LlamaCppGenerator:
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "backend": self.backend, "path": str(self.path),
                 "llama_cpp_python": package_version("llama-cpp-python"), "n_ctx": self.n_ctx,
-                "threads": self.n_threads}
+                "threads": self.n_threads, "prompt_cache": self.prompt_cache is not None}
 
 
 # --- transformers -----------------------------------------------------------------
@@ -446,7 +457,7 @@ def load_generator(config: Config, model: str | None = None, backend: str | None
     backend = backend or config.generator_backend
     if backend == "auto":
         backend = "llamacpp" if llamacpp_available() else "transformers"
-    key = (backend, model, config.n_threads, config.context_size, str(config.home))
+    key = (backend, model, config.n_threads, config.context_size, str(config.home), config.prompt_cache)
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
@@ -457,7 +468,8 @@ def load_generator(config: Config, model: str | None = None, backend: str | None
                 raise ModelError(model=model, problem="the llamacpp backend needs a .gguf file",
                                  fix="use --backend transformers for Hugging Face ids and folders")
             gen: Generator = LlamaCppGenerator(gguf, name=nice, n_ctx=config.context_size,
-                                               n_threads=config.n_threads, seed=config.seed)
+                                               n_threads=config.n_threads, seed=config.seed,
+                                               prompt_cache=config.home / "llama-states" if config.prompt_cache else None)
         elif backend == "transformers":
             gen = TransformersGenerator(gguf or model, name=nice, n_threads=config.n_threads,
                                         allow_hub=config.allow_hub, seed=config.seed,
