@@ -8,6 +8,7 @@ and keeps one bad article from stopping the others.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, Callable, Iterable, Sequence
 
@@ -55,6 +56,11 @@ class Pipeline:
         report = Report(settings=self.config.as_dict())
         articles = [a if isinstance(a, Article) else Article(text=a) for a in articles]
 
+        if self.config.assess_lm:
+            # the scorer takes ~5 s to load (mostly importing torch): load it while
+            # ingest, segmentation and language id run (a loaded model returns at once)
+            threading.Thread(target=ctx.models.warm_up, args=(("scorer",),), daemon=True,
+                             name="load-scorer").start()
         start = time.perf_counter()
         if len(articles) > self.config.max_articles:
             report.errors.append({"input": f"articles {self.config.max_articles + 1}-{len(articles)}",

@@ -21,7 +21,9 @@ class ModelHub:
     def __init__(self, config: Config):
         apply_runtime_environment(config)
         self.config = config
-        self._lock = threading.RLock()
+        # one lock per model: loading the scorer in the background must not hold up
+        # a stage that needs language id meanwhile
+        self._locks = {name: threading.RLock() for name in ("generator", "scorer", "embedder", "langid", "translators")}
         self._generator: Generator | None = None
         self._scorer: Generator | None = None
         self._embedder: Embedder | None = None
@@ -32,7 +34,7 @@ class ModelHub:
     @property
     def generator(self) -> Generator:
         """The generator for repair, summaries and fallback translation (default Qwen)."""
-        with self._lock:
+        with self._locks["generator"]:
             if self._generator is None:
                 self._generator = load_generator(self.config)
                 self.used["generator"] = self._generator.info()
@@ -41,7 +43,7 @@ class ModelHub:
     @property
     def scorer(self) -> Generator:
         """The cheap LM for fluency evidence (default SmolLM2-135M)."""
-        with self._lock:
+        with self._locks["scorer"]:
             if self._scorer is None:
                 fallback = None
                 try:
@@ -58,7 +60,7 @@ class ModelHub:
 
     @property
     def embedder(self) -> Embedder:
-        with self._lock:
+        with self._locks["embedder"]:
             if self._embedder is None:
                 self._embedder = Embedder(n_threads=self.config.n_threads)
                 self.used["embeddings"] = self._embedder.info()
@@ -66,7 +68,7 @@ class ModelHub:
 
     @property
     def langid(self) -> LanguageIdentifier:
-        with self._lock:
+        with self._locks["langid"]:
             if self._langid is None:
                 self._langid = LanguageIdentifier(SUPPORTED_LANGUAGES)
                 self.used["language_id"] = self._langid.info()
@@ -74,7 +76,7 @@ class ModelHub:
 
     @property
     def translators(self) -> TranslatorSet:
-        with self._lock:
+        with self._locks["translators"]:
             if self._translators is None:
                 self._translators = TranslatorSet(self.config, generator_factory=lambda: self.generator)
             return self._translators
