@@ -66,8 +66,8 @@ eval-quick: $(MODELS_READY)
 
 # Retrain the detection combiner from ../shared/data/mlqe-pe (reproducible, seeded).
 qe-model: $(MODELS_READY)
-	$(PY) eval/qe_cache.py --n-train 400 --n-dev 200
-	$(PY) eval/train_qe.py
+	$(PY) eval/qe_cache.py --n-train 1500 --n-dev 200
+	$(PY) eval/train_qe.py --n-train 1500
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-output
