@@ -429,14 +429,19 @@ DEQUANTISED_CACHE_MAX_BYTES = 300 * 2**20
 
 
 def _dequantised_folder(path: Path, cache_root: Path | None) -> Path | None:
-    """Where the float32 copy of a small GGUF file lives (named by file name, size and
-    modification time, so a changed file is dequantised again), or None."""
+    """Where the float32 copy of a small GGUF file lives, or None. Named by the file's
+    name, size and a hash of its first MiB: a changed file is dequantised again, while
+    the same file installed in another environment shares the copy."""
     if cache_root is None or path.suffix != ".gguf" or not path.is_file():
         return None
-    st = path.stat()
-    if st.st_size > DEQUANTISED_CACHE_MAX_BYTES:
+    size = path.stat().st_size
+    if size > DEQUANTISED_CACHE_MAX_BYTES:
         return None
-    return Path(cache_root) / f"{path.stem}-{st.st_size}-{int(st.st_mtime)}"
+    import hashlib
+
+    with path.open("rb") as fh:
+        head = hashlib.sha256(fh.read(2**20)).hexdigest()[:12]
+    return Path(cache_root) / f"{path.stem}-{size}-{head}"
 
 
 # --- factory ----------------------------------------------------------------------
