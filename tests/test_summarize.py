@@ -60,7 +60,7 @@ def words_in_evidence(sentence, docs, entities=()) -> None:
     dated = set().union(*(summarize._date_words(by_id[d].date) for d in sentence.sources))
     for w in align.names_in(sentence.text) + align.numbers_in(sentence.text):
         assert summarize._found(w, summarize._norm(cited), dated, list(entities)) or w.lower() in summarize.MONTHS \
-            or (lower and w.isalpha() and summarize._ordinary_word(w, lower, None)), \
+            or (lower and w.isalpha() and summarize._ordinary_word(w, lower)), \
             (w, sentence.text, cited)
 
 
