@@ -21,6 +21,8 @@
    dropped; ``Summary.notes`` says which and why.
 4. Time: a sentence told only by an earlier moment's articles gets its date in front;
    an earlier moment the model left out is added as its best source sentence, dated.
+   Length: when added sentences push the summary past ``LENGTH_SLACK`` x its target, the
+   generated sentences telling the least important facts go (``_make_room``).
 5. Extractive fallback when the generator is unavailable or fails: the selected facts'
    representative sentences, cited. Rendering into ``summary_lang`` by the translator.
 
@@ -84,13 +86,29 @@ def _by_id(docs: list[Document]) -> dict[str, Document]:
     return {d.id: d for d in docs}
 
 
+def garbled(s) -> bool:
+    """Flagged as badly translated and not repaired: not a sentence to show or to feed
+    the generator (its garbling would be copied)."""
+    return s.flagged and not (s.repair is not None and s.repair.applied)
+
+
+# A sentence opening with a pronoun, a discourse connective or a back-reference ("the
+# call") leans on the sentence before it in its article; as a fact line on its own it
+# loses its referent (on the seeds, "Kuleba issued the call" without the call).
+_LEANS_ON_CONTEXT = re.compile(
+    r"^(?:he|she|it|they|this|these|those|that|his|her|its|their|meanwhile|nevertheless|however|but|and|also|"
+    r"for (?:his|her|its|their) part|in turn)\b|\b(?:the|that|this) (?:call|meeting|statement|talks|move|"
+    r"decision|remarks?|request)\b(?! (?:with|between|of|in|to|by)\b)", re.I)
+
+
 def _representative(group: FactGroup, by_id: dict[str, Document]) -> tuple[str, int]:
-    """The member to show: not flagged as badly translated, central, not too long."""
+    """The member to show: not garbled, central, not too long, readable on its own."""
     def key(m):
         s = by_id[m[0]].sentences[m[1]]
-        n = len(s.english.split())
-        length_penalty = max(0, n - 35) / 35 + max(0, 8 - n) / 8
-        return (s.flagged, s.score + length_penalty, group.members.index(m))
+        text = " ".join(s.english.split())
+        n = len(text.split())
+        penalty = max(0, n - 35) / 35 + max(0, 8 - n) / 8 + 0.5 * bool(_LEANS_ON_CONTEXT.search(text))
+        return (garbled(s), s.score + penalty, group.members.index(m))
     return min(group.members, key=key)
 
 
@@ -107,6 +125,8 @@ def select_facts(docs: list[Document], groups: list[FactGroup], ctx: Context, wo
     titles = {" ".join((d.title or "").split()).rstrip(".") for d in docs} - {""}
     for g, c in zip(groups, crank):
         doc_id, idx = _representative(g, by_id)
+        if garbled(by_id[doc_id].sentences[idx]):
+            continue  # every member badly translated and unrepaired: the generator would copy it
         if " ".join(by_id[doc_id].sentences[idx].english.split()).rstrip(".") in titles:
             continue  # a headline line repeats the lead; it is not a fact of its own
         score = 0.45 * (g.support - 1) / max(1, n_docs - 1) + 0.25 * c + 0.3 * (1 - g.position)
@@ -137,7 +157,10 @@ def select_facts(docs: list[Document], groups: list[FactGroup], ctx: Context, wo
     for doc in docs:
         if any(doc.id in f.group.sources for f in chosen) or len(chosen) >= MAX_FACTS + 2:
             continue
-        own = [f for f in scored if doc.id in f.group.sources and not redundant(f)]
+        # a long sentence here is told as it is (often an earlier moment the generator
+        # leaves out): length costs, so a shorter fact of nearly the same rank wins
+        own = sorted((f for f in scored if doc.id in f.group.sources and not redundant(f)),
+                     key=lambda f: -(f.score - 0.3 * max(0, len(f.text.split()) - 25) / 25))
         if own:
             add(own[0])
     return order_facts(chosen, docs)
@@ -247,6 +270,7 @@ EXTRA_MIN = 0.80  # a sentence holding a missing name/number must be at least th
 MAX_REWRITES = 2  # constrained rewrites per summary (each costs a generator call)
 TOLD = 0.90  # a summary sentence this close to a fact's representative tells that fact
 MAX_ADDED_FACTS = 2  # majority facts added from the sources when the generator left them out
+LENGTH_SLACK = 1.2  # a summary may run this far past its target before sentences are dropped
 
 
 @dataclass
@@ -494,7 +518,7 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
         raise RuntimeError("no generated sentence passed the check: " + "; ".join(notes)[:600])
     earlier = _earlier_moments(out, facts, docs, latest, notes, ctx.entities)
     majority = _untold_majority_facts(out + earlier, facts, docs, embed, notes, ctx.entities)
-    _make_room(out, majority + earlier, words, notes)
+    _make_room(out, majority + earlier, facts, docs, words, notes)
     return out + majority + earlier, notes
 
 
@@ -507,6 +531,7 @@ def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[D
 
     if not latest:
         return []
+    by_id = _by_id(docs)
     cited = {d for s in out if s.note != "headline" for d in s.sources}
     by_date: dict[str, list[int]] = {}
     for k, f in enumerate(facts):
@@ -515,7 +540,8 @@ def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[D
             by_date.setdefault(d, []).append(k)
     added = []
     for d in sorted(by_date):
-        k = max(by_date[d], key=lambda k: facts[k].score)
+        k = max(by_date[d], key=lambda k: (not garbled(by_id[facts[k].doc_id].sentences[facts[k].index]),
+                                           facts[k].score))
         text = _say_when(" ".join(facts[k].text.split()), [d], latest)
         added.append(_cite(text, [k], facts, docs, "source sentence added: the generated text left out this "
                            "earlier moment of the story", entities))
@@ -548,18 +574,34 @@ def _untold_majority_facts(out: list[SummarySentence], facts: list[Fact], docs: 
     return added
 
 
-def _make_room(out: list[SummarySentence], added: list[SummarySentence], words: int, notes: list[str]) -> None:
-    """Added source sentences push the summary past its length: the least important
-    generated sentence (the last one) makes room when over 1.3 x the target. One at
-    most: on the seeds, dropping one per added sentence lost Biden's troop deployment,
-    a main fact; a longer summary is the lesser harm."""
-    room = 1.3 * words - sum(len(s.text.split()) for s in added)
-    drops = 0
-    while added and drops < 1 and len(out) > 2 and \
-            sum(len(s.text.split()) for s in out if s.note != "headline") > room:
-        drops += 1
-        dropped = out.pop()
-        notes.append(f"dropped generated sentence {dropped.text[:60]!r} to make room for the added source sentences")
+def _importance(sentence: SummarySentence, facts: list[Fact], docs: list[Document]) -> float:
+    """The score of the most important selected fact among the sentences it cites (its
+    evidence spans are source sentences; a fact is cited when one of its members is)."""
+    by_id = _by_id(docs)
+    cited = {(d, a) for d, a, _ in sentence.evidence}
+    return max((f.score for f in facts
+                if any((d, by_id[d].sentences[i].start) in cited for d, i in f.group.members)), default=0.0)
+
+
+def _make_room(out: list[SummarySentence], added: list[SummarySentence], facts: list[Fact], docs: list[Document],
+               words: int, notes: list[str]) -> None:
+    """Hold the summary near its target: while generated and added sentences together
+    run past ``LENGTH_SLACK`` x the target, the generated sentence telling the least
+    important fact goes (by the selected facts' scores: support, centrality, position).
+    Never the lead sentence, never below two generated sentences, and never an added
+    sentence (they tell a majority fact or an earlier moment the generator left out).
+    (Dropping by embedding redundancy instead was tried: on the seeds it dropped the lead
+    and left "Kuleba issued the call" without its referent.)"""
+    def total() -> int:
+        return sum(len(s.text.split()) for s in out + added if s.note != "headline")
+
+    body = [s for s in out if s.note != "headline"]
+    while total() > LENGTH_SLACK * words and len(body) > 2:
+        victim = min(body[1:], key=lambda s: (_importance(s, facts, docs), -len(s.text.split())))
+        body.remove(victim)
+        out.remove(victim)
+        notes.append(f"dropped generated sentence {victim.text[:60]!r} (its fact ranks lowest) to keep the "
+                     f"summary near {words} words")
 
 
 # Sentence openers that may be lowercased after a date prefix; anything else (names,

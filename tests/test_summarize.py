@@ -165,6 +165,57 @@ def test_facts_block_orders_by_importance_with_dates_and_support(ctx):
     assert "(2031-04-20; 1 source)" in block
 
 
+def test_representative_skips_garbled_and_context_leaning_members():
+    from summarizer.document import Repair
+
+    d1 = make_doc("d1", ["Kuleba issued the call on Saturday during a phone conversation with Le Drian.",
+                         "NATO Weapon comes from RussiaBorders and the alliance."])
+    d2 = make_doc("d2", ["Kuleba urged the West to stay vigilant in a call with French Foreign Minister Le Drian on "
+                         "Saturday, his ministry said after the talks in Kyiv ended."])
+    by_id = {"d1": d1, "d2": d2}
+    group = align.FactGroup(members=[("d1", 0), ("d2", 0)], sources=["d1", "d2"], support=2, centrality=0.9,
+                            position=0.1, date=None)
+    # "the call" without saying which: the longer sentence that names the call wins
+    assert summarize._representative(group, by_id) == ("d2", 0)
+    bad = d1.sentences[1]
+    bad.flagged = True
+    assert summarize.garbled(bad)
+    bad.repair = Repair(text="NATO weapons come from Russia's borders.", applied=True, guard="ok")
+    assert not summarize.garbled(bad)  # a repaired sentence is told in its repaired form
+
+
+def test_make_room_drops_the_least_important_generated_sentence():
+    docs = cluster()
+    by_id = {d.id: d for d in docs}
+    main = align.FactGroup(members=[("d1", 0), ("d2", 0)], sources=["d1", "d2"], support=2, centrality=0.9,
+                           position=0.0, date=None)
+    minor = align.FactGroup(members=[("d1", 2)], sources=["d1"], support=1, centrality=0.8, position=0.9, date=None)
+    mayor = align.FactGroup(members=[("d1", 1)], sources=["d1"], support=1, centrality=0.85, position=0.5, date=None)
+    facts = [summarize.Fact(main, "d1", 0, by_id["d1"].sentences[0].text, 0.9),
+             summarize.Fact(mayor, "d1", 1, by_id["d1"].sentences[1].text, 0.5),
+             summarize.Fact(minor, "d1", 2, by_id["d1"].sentences[2].text, 0.1)]
+
+    def said(text, doc, i):
+        s = by_id[doc].sentences[i]
+        return summarize.SummarySentence(text=text, sources=[doc], evidence=[[doc, s.start, s.end]])
+
+    out = [summarize.SummarySentence(text="Floods in Varna.", sources=["d1"], evidence=[], note="headline"),
+           said("Storms flooded Varna on Tuesday and 2,000 residents left their homes there.", "d1", 0),
+           said("Rail services to the capital were suspended on Tuesday after the storm.", "d1", 2),
+           said("Mayor Ivan Petrov said the city needs 30 million euros for the repairs.", "d1", 1)]
+    added = [said("On 20 April 2031, engineers warned that the old sea wall of Varna could fail.", "d4", 0)]
+    notes: list[str] = []
+    summarize._make_room(out, added, facts, docs, words=30, notes=notes)
+    # 13 + 12 + 14 generated words and 13 added against 1.2 x 30: the rail sentence (the
+    # least important fact) goes; the lead, two generated sentences at least, and the added
+    # earlier moment stay
+    assert [s.text.split()[0] for s in out] == ["Floods", "Storms", "Mayor"]
+    assert len(notes) == 1 and "Rail services" in notes[0] and "ranks lowest" in notes[0]
+    out2 = out + [said("Mayor Ivan Petrov asked for 30 million euros.", "d1", 1)]
+    summarize._make_room(out2, [], facts, docs, words=100, notes=notes)
+    assert len(out2) == 4 and len(notes) == 1  # under the target: nothing dropped
+
+
 def test_target_words_adapts(ctx):
     short = cluster()
     assert 40 <= summarize.target_words(short, ctx) <= 50
