@@ -2,8 +2,9 @@
 
 1. Select facts (``select_facts``): fact groups from the align stage ranked by support
    (share of documents stating them), centrality and how early they come in their
-   articles; near-duplicates and headline lines skipped; every document not yet
-   represented gets its best fact.
+   articles, picked greedily with a bonus for names no chosen fact has yet;
+   near-duplicates, headline lines and garbled sentences skipped; every document not
+   yet represented gets its best fact.
 2. Write (``write``): ONE generator call. A short cluster (NeuS-like, up to
    ``SOURCES_MAX_WORDS``) goes in as each source's title and lead
    (``prompts/summarize_sources.prompt``); a larger one (the seeds) as the selected
@@ -107,9 +108,20 @@ def _representative(group: FactGroup, by_id: dict[str, Document]) -> tuple[str, 
         s = by_id[m[0]].sentences[m[1]]
         text = " ".join(s.english.split())
         n = len(text.split())
-        penalty = max(0, n - 35) / 35 + max(0, 8 - n) / 8 + 0.5 * bool(_LEANS_ON_CONTEXT.search(text))
+        # the generator copies much of what it is given: a short member leaves room for
+        # more facts; one that leans on its article's previous sentence counts as 22 words more
+        penalty = max(0, n - 22) / 22 + max(0, 8 - n) / 8 + bool(_LEANS_ON_CONTEXT.search(text))
         return (garbled(s), s.score + penalty, group.members.index(m))
     return min(group.members, key=key)
+
+
+NOVELTY = 0.2  # weight of new names in fact selection (see select_facts)
+
+
+def _novelty(text: str, covered: set[str]) -> float:
+    """0 for a sentence with no name the summary lacks; 1/2, 2/3, 3/4 ... for 1, 2, 3 new ones."""
+    new = set(names_in(text)) - covered
+    return len(new) / (len(new) + 1)
 
 
 def select_facts(docs: list[Document], groups: list[FactGroup], ctx: Context, words: int) -> list[Fact]:
@@ -145,13 +157,22 @@ def select_facts(docs: list[Document], groups: list[FactGroup], ctx: Context, wo
         chosen.append(f)
         vecs.append(embed([f.text])[0])
 
+    # Greedy coverage: each pick is the fact with the best score plus a bonus for names
+    # (people, places, organisations) no chosen fact has yet. Without it the top of the
+    # list tells one event three ways (on the seeds: Ukraine's call for vigilance, told
+    # by three outlets in three sentences) and France's and Britain's deployments, each
+    # reported by two sources, never make the list.
     used = 0
-    for f in scored:
-        if used >= budget or len(chosen) >= MAX_FACTS:
-            break
+    covered: set[str] = set()
+    remaining = list(scored)
+    while remaining and used < budget and len(chosen) < MAX_FACTS:
+        f = max(remaining, key=lambda f: f.score + NOVELTY * _novelty(f.text, covered))
+        remaining.remove(f)
         if redundant(f):
             continue
+        f.score += NOVELTY * _novelty(f.text, covered)  # its value when chosen: orders the prompt
         add(f)
+        covered |= set(names_in(f.text))
         used += len(f.text.split())
     # every source represented: its best fact not yet told
     for doc in docs:
@@ -519,7 +540,15 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
     earlier = _earlier_moments(out, facts, docs, latest, notes, ctx.entities)
     majority = _untold_majority_facts(out + earlier, facts, docs, embed, notes, ctx.entities)
     _make_room(out, majority + earlier, facts, docs, words, notes)
-    return out + majority + earlier, notes
+    # an added majority fact goes where its rank puts it (before the first generated
+    # sentence telling a less important fact: on the seeds, Kiev's call for vigilance
+    # leads, and "Kuleba issued the call" follows it); earlier moments close the summary
+    for added in majority:
+        rank = _importance(added, facts, docs)
+        at = next((i for i, s in enumerate(out) if s.note != "headline" and _importance(s, facts, docs) < rank),
+                  len(out))
+        out.insert(at, added)
+    return out + earlier, notes
 
 
 def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[Document], latest: str | None,
@@ -610,6 +639,9 @@ _LOWER_OPENERS = {"the", "a", "an", "it", "its", "this", "that", "these", "those
                   "his", "her", "their", "both", "some", "many", "officials", "talks"}
 
 
+_PRESENT_TENSE = re.compile(r"\b(?:has|have|is|are|am)\b", re.I)
+
+
 def _say_when(text: str, evidence_dates: list[str | None], latest: str | None) -> str:
     """A sentence told only by articles of an earlier moment of the story says when: if
     the model left the date out, the articles' date goes in front."""
@@ -628,7 +660,10 @@ def _say_when(text: str, evidence_dates: list[str | None], latest: str | None) -
     first, _, rest = text.partition(" ")
     if first.lower() in _LOWER_OPENERS:
         first = first.lower()
-    return f"On {d} {MONTHS[m - 1].capitalize()} {y}, {first} {rest}".rstrip()
+    # "On 6 December 2021, the government has already said" is not English: a sentence
+    # in the present or present perfect tells the state of things as of that date
+    lead = "As of" if _PRESENT_TENSE.search(text) else "On"
+    return f"{lead} {d} {MONTHS[m - 1].capitalize()} {y}, {first} {rest}".rstrip()
 
 
 def render(summary: Summary, ctx: Context, lang: str, source_lang: str) -> Summary:
@@ -664,7 +699,7 @@ def run(docs: list[Document], ctx: Context) -> Summary:
     summary.notes.append(f"{len(facts)} facts selected from {len(groups)} groups; target {words} words")
     dated = sorted({f.group.date for f in facts if f.group.date})
     if len(dated) > 1:
-        summary.notes.append("facts span " + ", ".join(dated) + ": told in date order")
+        summary.notes.append("facts span " + ", ".join(dated) + ": sentences told only by earlier articles carry their date")
     for f in facts:
         for c in f.group.conflicts:
             if c.startswith("numbers differ"):

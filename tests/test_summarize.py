@@ -136,6 +136,9 @@ def test_earlier_moments_say_when_and_keep_capitals():
     assert summarize._say_when("President Joe Biden spoke to Volodymyr Zelensky.", ["2022-01-02"], "2022-01-30") \
         == "On 2 January 2022, President Joe Biden spoke to Volodymyr Zelensky."
     assert summarize._say_when("The talks ended.", ["2021-12-06"], "2022-01-30") == "On 6 December 2021, the talks ended."
+    # present or present perfect: the state of things as of that date
+    assert summarize._say_when("The government has already said it prepares sanctions.", ["2021-12-06"],
+                               "2022-01-30") == "As of 6 December 2021, the government has already said it prepares sanctions."
     # the latest moment, a sentence that already says when, or mixed dates: unchanged
     assert summarize._say_when("The talks ended.", ["2022-01-29"], "2022-01-30") == "The talks ended."
     assert summarize._say_when("In December the talks ended.", ["2021-12-06"], "2022-01-30") == "In December the talks ended."
@@ -182,6 +185,13 @@ def test_representative_skips_garbled_and_context_leaning_members():
     assert summarize.garbled(bad)
     bad.repair = Repair(text="NATO weapons come from Russia's borders.", applied=True, guard="ok")
     assert not summarize.garbled(bad)  # a repaired sentence is told in its repaired form
+
+
+def test_novelty_rewards_names_the_summary_lacks():
+    covered = set(align.names_in("Ukraine called on the West to stay vigilant in talks with Russia."))
+    assert summarize._novelty("Russia demanded guarantees from the West.", covered) == 0
+    assert summarize._novelty("France will send troops to Romania, Florence Parly said.", covered) == 0.8
+    assert summarize._novelty("Britain offered NATO more troops, Russia said.", covered) == 2 / 3
 
 
 def test_make_room_drops_the_least_important_generated_sentence():
