@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import repair
-from summarizer.document import Document, Entity, Report, Sentence
+from summarizer.document import Document, Entity, Reason, Report, Sentence
 from summarizer.guard import check_rewrite
 from summarizer.prompts import load_prompt
 
@@ -101,6 +101,8 @@ def test_second_candidate_after_guard_refusal(fresh_ctx):
 
 def test_rejected_rewrite_is_kept_with_its_reason(fresh_ctx):
     doc = make_doc("d1", [GARBLED], flagged=(0,))
+    # what detection finds in it: a sentence alone, with a surface error to fix
+    doc.sentences[0].reasons = [Reason("stray_honorific", "'sir.' before a name", None, 1.0)]
     gen = ScriptedGenerator(["Mr. Okafor and Mr. Mensah told reporters in Lagos the port will see no reopening "
                              "before 2025."] * 2)
     rep = repair.Repairer(fresh_ctx, generator=gen)
@@ -127,8 +129,9 @@ def test_detection_must_score_the_rewrite_better(fresh_ctx):
     gen = ScriptedGenerator(["Mr. Okafor told reporters in Lagos that the port will see no reopening before 2025."] * 2)
     rep = repair.Repairer(fresh_ctx, generator=gen)
     rep._assessor = Worse()
+    honorific = [Reason("stray_honorific", "'sir.' before a name", None, 1.0)]
     out = rep.repair_segments([GARBLED, "The port is open."], assessments=[
-        type("A", (), {"score": 0.9})(), type("A", (), {"score": 0.1})()])
+        type("A", (), {"score": 0.9, "reasons": honorific})(), type("A", (), {"score": 0.1})()])
     assert out[0].flagged and not out[0].applied and "detection" in out[0].guard
     assert out[0].output == GARBLED and out[0].candidate.startswith("Mr. Okafor")
     assert not out[1].flagged and out[1].output == "The port is open." and out[1].guard == "not flagged"
@@ -255,3 +258,32 @@ def test_punctuation_only_change_is_not_a_repair(fresh_ctx):
     repair.Repairer(fresh_ctx, generator=gen).repair_items([item])
     assert not item.applied and item.guard == "no change proposed (punctuation only)"
     assert len(gen.calls) == 1  # no second candidate for a sentence best left as it is
+
+
+def test_a_sentence_with_nothing_to_check_a_rewrite_against_is_not_rewritten(fresh_ctx):
+    """Target-only, alone, flagged by the language model only: the model is not asked."""
+    gen = ScriptedGenerator(["The floppy disks are called 4 MB disks."])
+    rep = repair.Repairer(fresh_ctx, generator=gen)
+    out = rep.repair_segments(["The floor coverings are called 4 MB disks."], assessments=[
+        type("A", (), {"score": 0.8, "reasons": [Reason("lm_disfluency", "unlikely", None, 0.5)]})()])
+    assert out[0].flagged and not out[0].applied and out[0].guard == repair.UNVERIFIABLE
+    assert gen.calls == [] and rep.stats["unverifiable"] == 1
+    # the same sentence with its source is rewritten
+    out = rep.repair_segments(["The floor coverings are called 4 MB disks."], src=["Dischetele se numesc 4 MB."],
+                              src_lang="ro", assessments=[type("A", (), {"score": 0.8, "reasons": []})()])
+    assert gen.calls and '<source lang="ro">' in gen.calls[0]["messages"][-1]["content"]
+
+
+def test_first_letter_only_change_is_not_a_repair_but_a_case_slip_fix_is(fresh_ctx):
+    """MLQE-PE post-editors keep a fragment's lower-case start; a capital there is no fix.
+    A wrong capital inside the sentence ("Biden Imposed") is one."""
+    gen = ScriptedGenerator(["Spread darkness, so is the work."])
+    item = repair._Item(original="spread darkness , so is the work .", sources_text="spread darkness , so is the work .")
+    repair.Repairer(fresh_ctx, generator=gen).repair_items([item])
+    assert not item.applied and item.guard == "no change proposed (first letter only)"
+    assert len(gen.calls) == 1
+    ok = repair.Repairer(fresh_ctx, generator=ScriptedGenerator(["Biden imposed sanctions last week."]))
+    result = ok._guard(repair._Item(original="Biden Imposed sanctions last week.",
+                                    sources_text="Biden Imposed sanctions last week."),
+                       "Biden imposed sanctions last week.")
+    assert result.ok, result.reason

@@ -14,7 +14,7 @@ from .cache import ItemCache, item_key, process
 from .datasets import SegmentSet
 from .metrics import mt_scores, mt_signatures
 from .signature import make_signature, system_fingerprint
-from ..repair import NO_CHANGE
+from ..repair import NO_CHANGE, UNVERIFIABLE
 
 
 def evaluate_repair(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir=None, progress: bool = True,
@@ -80,10 +80,11 @@ def evaluate_repair(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir
         return r["guard"].startswith(NO_CHANGE)
 
     rejected = sum(1 for r in records if r["flagged"] and not r["applied"]
-                   and r["guard"] not in ("", "ok", "not flagged") and not no_change_proposed(r))
+                   and r["guard"] not in ("", "ok", "not flagged", UNVERIFIABLE) and not no_change_proposed(r))
     no_change = sum(1 for r in records if r["flagged"] and no_change_proposed(r))
+    unverifiable = sum(1 for r in records if r["flagged"] and r["guard"] == UNVERIFIABLE)
     counts = {"segments": len(segs), "flagged": flagged, "repaired": applied, "rejected_by_guard": rejected,
-              "no_change_proposed": no_change,
+              "no_change_proposed": no_change, "not_rewritten_unverifiable": unverifiable,
               "changed": len(changed), "untouched_post_edits": sum(1 for s in segs if s.hter == 0)}
     items = [{"index": s.index, "output": r["output"], "flagged": r["flagged"], "applied": r["applied"],
               "guard": r["guard"]} for s, r in zip(segs, records)]
