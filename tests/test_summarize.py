@@ -221,6 +221,16 @@ def test_make_room_drops_the_least_important_generated_sentence():
     # earlier moment stay
     assert [s.text.split()[0] for s in out] == ["Floods", "Storms", "Mayor"]
     assert len(notes) == 1 and "Rail services" in notes[0] and "ranks lowest" in notes[0]
+    # a generated sentence telling an earlier moment (d4, 20 April) is never the one to go
+    dated = [out[0], out[1], said("On 20 April 2031, engineers warned that the sea wall of Varna could fail.", "d4", 0),
+             said("Rail services to the capital were suspended on Tuesday after the storm.", "d1", 2)]
+    facts_dated = facts + [summarize.Fact(align.FactGroup(members=[("d4", 0)], sources=["d4"], support=1,
+                                                          centrality=0.8, position=0.0, date="2031-04-20"),
+                                          "d4", 0, by_id["d4"].sentences[0].text, 0.05)]
+    for f in facts_dated[:3]:
+        f.group.date = "2031-05-13"
+    summarize._make_room(dated, [], facts_dated, docs, words=15, notes=[])
+    assert [s.text.split()[0] for s in dated] == ["Floods", "Storms", "On"]
     out2 = out + [said("Mayor Ivan Petrov asked for 30 million euros.", "d1", 1)]
     summarize._make_room(out2, [], facts, docs, words=100, notes=notes)
     assert len(out2) == 4 and len(notes) == 1  # under the target: nothing dropped
