@@ -73,7 +73,7 @@ def report_to_markdown(report: "Report") -> str:
                 elif s.repair.applied:
                     rep = "✔ " + _md_escape(_one_line(s.repair.text, 200))
                 else:
-                    rep = f"✘ rejected ({_md_escape(s.repair.guard)})"
+                    rep = f"✘ not applied ({_md_escape(s.repair.guard)})"
                 out.append(f"| {s.score:.2f} | {_md_escape(_one_line(s.text, 200))} | {reasons} | {rep} |")
         name_fixes = [s for s in d.sentences if not s.flagged and s.repair and s.repair.applied]
         if name_fixes:

@@ -93,7 +93,7 @@ def _sentence_tip(sent: Sentence) -> str:
     if sent.translation is not None:
         parts.append(f"<span class='rc'>translation</span> {esc(sent.translation)}")
     if sent.repair is not None:
-        state = "applied" if sent.repair.applied else f"rejected: {sent.repair.guard}"
+        state = "applied" if sent.repair.applied else f"not applied: {sent.repair.guard}"
         parts.append(f"<span class='rc'>repair ({esc(state)})</span> {esc(sent.repair.text)}")
     return "<br>".join(parts)
 
