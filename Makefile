@@ -68,6 +68,7 @@ eval-quick: $(MODELS_READY)
 qe-model: $(MODELS_READY)
 	$(PY) eval/qe_cache.py --n-train 1500 --n-dev 200
 	$(PY) eval/train_qe.py --n-train 1500
+	$(PY) eval/train_crosssource.py --stories 160
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-output

@@ -8,8 +8,10 @@ combiner trained by eval/train_qe.py on MLQE-PE (plus synthetic damage for the
 target-only mode) turns the features into P(bad translation); the reasons say which
 evidence raised the score (occlusion contributions of the trained combiner).
 
-Name-variant and cross-source reasons explain and guide repair; they do not change
-the score (no training data labels them), which stays the trained combiner's output.
+When several articles are given, cross-source evidence (misspelt names against the
+consensus spelling, numbers that contradict the closest sentence elsewhere) updates
+that probability in log-odds with weights fitted on synthetic clusters
+(eval/train_crosssource.py); a sentence without such evidence keeps its score.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from .context import Context
-from .detect.crosssource import conflicts
+from .detect.crosssource import conflicts, cross_features
 from .detect.features import segment_features
 from .detect.lm import lowest_window, score_texts
-from .detect.model import load_models
+from .detect.model import load_cross_update, load_models
 from .document import Document, Reason
 from .entities import known_word_fn, name_consensus, variant_spans, word_consensus
 
@@ -173,14 +175,21 @@ def run(docs: Sequence[Document], ctx: Context, use_lm: bool | None = None) -> N
         ctx.note("assess", f"cross-source comparison skipped: {exc}")
         extra = {}
 
+    update = load_cross_update() if len(docs) > 1 else None
     for i, ((doc, sent), res) in enumerate(zip(sents, results)):
-        sent.score = round(res.score, 4)
+        variants, found = variant_spans(texts[i], mapping), extra.get(i, [])
+        score, raised = res.score, {}
+        if update is not None and (variants or found):
+            score, raised = update.update(res.score, cross_features(variants, found))
+        sent.score = round(score, 4)
         sent.flagged = sent.score >= threshold
         reasons = [Reason(r.code, r.detail, _to_doc_span(sent, r.span), r.weight) for r in res.reasons]
-        for s, e, variant, canon in variant_spans(texts[i], mapping):
+        for s, e, variant, canon in variants:
             reasons.append(Reason("name_variant", f"'{variant}' is spelled '{canon}' by most sources",
-                                  _to_doc_span(sent, (s, e)), 0.0))
-        for code, detail in extra.get(i, []):
-            reasons.append(Reason(code, detail, None, 0.0))
+                                  _to_doc_span(sent, (s, e)),
+                                  round(max(raised.get("cs_name_variants", 0.0), 0.0) / len(variants), 4)))
+        for code, detail in found:
+            reasons.append(Reason(code, detail, None, round(max(raised.get("cs_number_conflict", 0.0), 0.0), 4)))
+        reasons.sort(key=lambda r: -r.weight)
         sent.reasons = reasons
     ctx.report_progress("assess", 3, 3, "done")

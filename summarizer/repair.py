@@ -405,7 +405,11 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
     """Repair every flagged sentence; canonicalise names everywhere. ``repairer``: one
     built with another generator (tests, the API); default: the context's generator."""
     consensus = consensus_map(ctx.entities)
-    targets = [(d, s) for d in docs for s in d.sentences if s.flagged]
+    threshold = ctx.config.threshold
+    # flagged only because of misspelt names: the consensus spelling is the whole repair
+    names_only = {id(s) for d in docs for s in d.sentences if s.flagged and _flagged_for_names_only(s, threshold)
+                  and apply_consensus(s.english, consensus) != s.english}
+    targets = [(d, s) for d in docs for s in d.sentences if s.flagged and id(s) not in names_only]
     context = _closest_other(docs, ctx, targets)
 
     # name canonicalisation everywhere a variant occurs (no model needed)
@@ -420,7 +424,7 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
                 for variant, canonical in consensus.items():
                     if re.search(r"(?<!\w)%s(?!\w)" % re.escape(variant), text):
                         _record_variant(ctx, canonical, variant, doc.id)
-                if not sent.flagged:
+                if not sent.flagged or id(sent) in names_only:
                     sent.repair = Repair(text=fixed, applied=True, guard="ok", candidates=0, model=NAME_FIX_MODEL)
                     name_fixes += 1
 
@@ -449,5 +453,14 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
                            f"{st['unverifiable']} not rewritten (nothing to check a rewrite against); "
                            f"{st['second_candidates']} second candidate(s); {per:.1f} s per sentence")
     if name_fixes:
-        ctx.note("repair", f"{name_fixes} unflagged sentence(s) got the consensus spelling of a name "
+        ctx.note("repair", f"{name_fixes} sentence(s) got the consensus spelling of a name, "
+                           f"{len(names_only)} of them flagged for their names alone "
                            f"(no rewrite: {NAME_FIX_MODEL})")
+
+
+def _flagged_for_names_only(sent: Sentence, threshold: float) -> bool:
+    """True when the sentence's score without what its misspelt names added (the
+    cross-source update's share, kept as the name_variant reasons' weights) is under
+    the threshold: the per-sentence evidence alone would not have flagged it."""
+    raised = sum(r.weight for r in sent.reasons if r.code == "name_variant")
+    return raised > 0 and sent.score - raised < threshold

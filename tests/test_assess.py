@@ -69,6 +69,10 @@ def test_run_fills_every_sentence_and_name_consensus(ctx):
     variant = [r for s in d3.sentences for r in s.reasons if r.code == "name_variant"]
     assert variant and "Marchenko" in variant[0].detail
     assert d3.text[variant[0].span[0]:variant[0].span[1]] == "Marchenka"  # original document offsets
+    # the misspelt name raised the score over what the sentence alone gets, and says by how much
+    alone = Assessor(ctx).score_segments([d3.sentences[0].text])[0].score
+    assert d3.sentences[0].score > alone + 0.05 and variant[0].weight > 0.05
+    assert d3.sentences[0].score == pytest.approx(alone + variant[0].weight, abs=2e-4)
     garbled = d3.sentences[-1]
     assert garbled.flagged and {"glued_words", "stray_honorific"} <= {r.code for r in garbled.reasons}
 

@@ -1,6 +1,7 @@
 """Cross-source name consensus and conflicting numbers on a small cluster written here."""
 
 import numpy as np
+import pytest
 
 from summarizer.detect.bilingual import bilingual_features, name_missing, number_mismatch
 from summarizer.detect.crosssource import conflicts
@@ -65,3 +66,30 @@ def test_conflict_on_numbers_between_sources():
     out = conflicts(items, FakeEmbedder())
     assert 0 in out and 1 in out and 2 not in out
     assert out[0][0][0] == "cross_source_conflict"
+
+
+def test_cross_source_update_adds_evidence_in_log_odds():
+    from summarizer.detect.crosssource import cross_features
+    from summarizer.detect.model import CrossSourceUpdate
+
+    upd = CrossSourceUpdate({"features": ["cs_name_variants", "cs_number_conflict"], "weights": [2.0, 1.0]})
+    same, raised = upd.update(0.3, cross_features([], []))
+    assert same == pytest.approx(0.3) and all(v == pytest.approx(0.0) for v in raised.values())
+    one, _ = upd.update(0.3, cross_features([(0, 6, "Kuleva", "Kuleba")], []))
+    two, raised = upd.update(0.3, cross_features([(0, 6, "Kuleva", "Kuleba"), (7, 13, "Dmitro", "Dmytro")], []))
+    assert 0.3 < one < two < 1.0
+    assert raised["cs_name_variants"] == pytest.approx(two - 0.3) and raised["cs_number_conflict"] == 0.0
+    conflict = cross_features([], [("cross_source_conflict", "numbers differ")])
+    assert conflict == {"cs_name_variants": 0.0, "cs_number_conflict": 1.0}
+
+
+def test_shipped_cross_source_weights_are_learned_and_raise_badness():
+    from summarizer.detect.model import CROSS_MODEL_PATH, load_cross_update
+
+    upd = load_cross_update()
+    assert upd is not None, f"{CROSS_MODEL_PATH} missing: run eval/train_crosssource.py"
+    assert upd.meta["data"].startswith("synthetic") and upd.meta["train_sentences"] > 500
+    w = dict(zip(upd.features, upd.weights))
+    assert w["cs_name_variants"] > 0  # a misspelt name is evidence of a bad translation
+    dev = upd.meta["results"]["dev"]
+    assert dev["with_cross_source"]["recall_by_kind"]["name"] > dev["per_sentence"]["recall_by_kind"]["name"]

@@ -18,6 +18,17 @@ import numpy as np
 SAME_FACT_COSINE = 0.9
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 
+# The evidence the cross-source update (summarizer/detect/model.py, CrossSourceUpdate)
+# weighs; each is zero when there is no such evidence.
+CROSS_FEATURES = ("cs_name_variants", "cs_number_conflict")
+
+
+def cross_features(variants: list, found: list[tuple[str, str]]) -> dict[str, float]:
+    """``variants``: the sentence's misspelt names (entities.variant_spans); ``found``:
+    its (code, detail) conflicts from ``conflicts``."""
+    return {"cs_name_variants": float(min(len(variants), 3)),
+            "cs_number_conflict": float(any(code == "cross_source_conflict" for code, _ in found))}
+
 
 def _nums(text):
     return {re.sub(r"\D", "", n) for n in _NUM.findall(text)}

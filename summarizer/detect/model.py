@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "qe_model.json"
+CROSS_MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "crosssource_model.json"
 
 
 class Combiner:
@@ -52,6 +53,40 @@ class Combiner:
         return {f: base - float(v) for f, v in zip(self.features, self.badness(X))}
 
 
+class CrossSourceUpdate:
+    """Cross-source evidence added to the per-sentence score in log-odds:
+    logit(badness) = logit(per-sentence badness) + w . features. No intercept: a
+    sentence without such evidence keeps its score. Weights fitted by
+    eval/train_crosssource.py."""
+
+    def __init__(self, spec: dict):
+        self.features: list[str] = spec["features"]
+        self.weights = np.asarray(spec["weights"], dtype=np.float64)
+        self.meta = spec.get("meta", {})
+
+    def update(self, badness: float, feats: dict[str, float]) -> tuple[float, dict[str, float]]:
+        """(updated badness, how much each feature raised it)."""
+        x = np.array([feats.get(f, 0.0) for f in self.features], dtype=np.float64)
+        z0 = float(logit(np.array([badness]))[0])
+        new = sigmoid(z0 + float(self.weights @ x))
+        contrib = {f: new - sigmoid(z0 + float(self.weights @ x) - w * v)
+                   for f, w, v in zip(self.features, self.weights, x)}
+        return new, contrib
+
+
+@lru_cache(maxsize=2)
+def load_cross_update(path: str | None = None) -> CrossSourceUpdate | None:
+    p = Path(path or CROSS_MODEL_PATH)
+    if not p.exists():
+        return None
+    return CrossSourceUpdate(json.loads(p.read_text(encoding="utf-8")))
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
 @lru_cache(maxsize=4)
 def load_models(path: str | None = None) -> dict:
     spec = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
@@ -60,4 +95,4 @@ def load_models(path: str | None = None) -> dict:
 
 
 def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, x))))
