@@ -41,9 +41,10 @@ from typing import Any
 
 import numpy as np
 
-from .align import MONTHS, WEEKDAYS, FactGroup, names_in, numbers_in
+from .align import MONTHS, STOP_CAPS, WEEKDAYS, FactGroup, names_in, numbers_in
 from .context import Context
 from .document import Document, Entity, Summary, SummarySentence
+from .entities import is_variant
 from .prompts import load_prompt
 
 # Words whose use adopts one side's framing. Not exhaustive: a guard for the common
@@ -306,13 +307,14 @@ class Pool:
     items: list[tuple[int, int]]  # (document index, sentence index)
     vecs: np.ndarray
     norm: list[str]  # normalised english + original text, for word checks
+    texts: list[str] = field(default_factory=list)  # english text, for who-is-who checks
 
 
 def sentence_pool(docs: list[Document], ctx: Context) -> Pool:
     items = [(di, si) for di, d in enumerate(docs) for si, s in enumerate(d.sentences) if len(s.english.split()) >= 3]
     vecs = ctx.models.embedder.encode([docs[d].sentences[s].english for d, s in items])
     norm = [_norm(docs[d].sentences[s].english + " " + docs[d].sentences[s].text) for d, s in items]
-    return Pool(items, vecs, norm)
+    return Pool(items, vecs, norm, [docs[d].sentences[s].english for d, s in items])
 
 
 @dataclass
@@ -380,6 +382,9 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
         missing.append(word)
     if missing:
         return Check(False, evidence, "not in its sources: " + ", ".join(repr(m) for m in missing))
+    wrong = descriptor_conflict(text, pool.texts)
+    if wrong:
+        return Check(False, evidence, wrong)
     loaded = LOADED_TERMS.search(text)
     if loaded and not ATTRIBUTION.search(text):
         return Check(False, evidence, f"adopts the loaded term {loaded.group(0)!r} without attribution")
@@ -388,6 +393,51 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
     if len(docs_cited) == 1 and len(docs) > 1 and CLAIM.search(main) and not ATTRIBUTION.search(text):
         return Check(False, evidence, "drops the attribution of a one-source claim")
     return Check(True, evidence, from_titles=from_titles)
+
+
+# Who a person is: a nationality or an office written just before a name must be one
+# the sources give that person. Names, numbers and dates alone let the 1.5B generator's
+# "Russian Foreign Minister Dmytro Kuleba" through (the seeds say "Ukrainian Foreign
+# Minister Dmytro Kuleba" and "Ukraine's Foreign Minister").
+HEAD_TITLES = {"President", "Minister", "Chancellor", "Secretary", "Senator", "King", "Queen", "Pope", "Governor",
+               "Mayor", "Ambassador", "Spokesman", "Spokeswoman", "Director", "Commander", "Chairman", "Speaker",
+               "Premier", "Envoy", "General"}
+_DEMONYM_WORD = re.compile(r"^[A-Z][a-z]{2,}(?:ian|ean|ese|ish|ch|an|i)$")
+_CAP_RUN = re.compile(r"(?:[A-Z][\w\u00c0-\u024f'’.-]*\s+){1,6}[A-Z][\w\u00c0-\u024f'’-]*")
+
+
+def descriptors(text: str) -> list[tuple[str, set[str], set[str]]]:
+    """(surname, nationalities, offices) of each "<descriptors> <name>" run of capitalised
+    words: "Ukrainian Foreign Minister Dmytro Kuleba" -> ("Kuleba", {"Ukrainian"}, {"Minister"})."""
+    out = []
+    for m in _CAP_RUN.finditer(text):
+        words = [re.sub(r"['’]s$", "", w).strip(".,") for w in m.group(0).split()]
+        if not words or words[-1] in HEAD_TITLES or _DEMONYM_WORD.match(words[-1]) or words[-1] in STOP_CAPS:
+            continue
+        head = words[:-1]
+        nat = {w for w in head if _DEMONYM_WORD.match(w) and w not in HEAD_TITLES}
+        office = {w for w in head if w in HEAD_TITLES}
+        if nat or office:
+            out.append((words[-1], nat, office))
+    return out
+
+
+def descriptor_conflict(text: str, source_texts: list[str]) -> str | None:
+    """The first nationality or office the sentence gives a person that the sources
+    never give them while they give another; None when there is none."""
+    mine = descriptors(text)
+    if not mine:
+        return None
+    theirs = [d for t in source_texts for d in descriptors(t)]
+    for surname, nat, office in mine:
+        same = [(n, o) for s, n, o in theirs if s == surname or (len(s) >= 5 and is_variant(s, surname))]
+        src_nat = set().union(*(n for n, _ in same)) if same else set()
+        src_office = set().union(*(o for _, o in same)) if same else set()
+        for word in sorted(nat - src_nat) if src_nat else []:
+            return f"calls {surname} {word!r}; the sources say {', '.join(sorted(src_nat))!r}"
+        for word in sorted(office - src_office) if src_office else []:
+            return f"calls {surname} {word!r}; the sources say {', '.join(sorted(src_office))!r}"
+    return None
 
 
 def _ordinary_word(word: str, lower_text: str) -> bool:

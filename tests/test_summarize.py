@@ -308,3 +308,19 @@ def test_summary_rendered_in_another_language(ctx):
     assert any("Varna" in s.text and re.search(r"2[.,\s]?000", s.text) for s in summary.sentences)
     assert not any("residents" in s.text for s in summary.sentences)  # really translated
     assert all(s.evidence for s in summary.sentences)
+
+
+def test_who_is_who_a_nationality_or_office_the_sources_do_not_give_fails_the_check():
+    from summarizer.summarize import descriptor_conflict, descriptors
+
+    sources = ["Ukrainian Foreign Minister Dmytro Kuleba spoke on Saturday with his French counterpart.",
+               "Ukraine's Foreign Minister Dmitro Kuleva urged calm.",  # a variant spelling still counts
+               "French President Emmanuel Macron and Russian President Vladimir Putin agreed on de-escalation."]
+    assert descriptors(sources[0]) == [("Kuleba", {"Ukrainian"}, {"Minister"})]
+    assert "'Russian'" in descriptor_conflict("Russian Foreign Minister Dmytro Kuleba called Paris.", sources)
+    assert "'President'" in descriptor_conflict("Ukrainian President Dmytro Kuleba called Paris.", sources)
+    for fine in ("Ukraine's Foreign Minister Dmytro Kuleba called Paris.",  # possessive country: no demonym
+                 "French President Emmanuel Macron spoke with Russian President Vladimir Putin.",
+                 "German Chancellor Olaf Scholz spoke.",  # the sources say nothing of him: nothing to contradict
+                 "Russia Mobilizes More Troops, NATO Allies Plan Deployment"):
+        assert descriptor_conflict(fine, sources) is None, fine
