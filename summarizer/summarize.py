@@ -515,10 +515,16 @@ def _n_sentences(words: int) -> str:
     return "2-3" if words <= 80 else str(max(3, round(words / 25)))
 
 
+def prompt_mode(docs: list[Document]) -> str:
+    """"sources" (short clusters: titles and leads go to the generator) or "facts" (the
+    selected facts, one line each)."""
+    total = sum(len(s.english.split()) for d in docs for s in d.sentences)
+    return "sources" if total <= SOURCES_MAX_WORDS else "facts"
+
+
 def write(docs: list[Document], facts: list[Fact], ctx: Context, words: int) -> str:
     """One generator call: the raw headline + roundup."""
-    total = sum(len(s.english.split()) for d in docs for s in d.sentences)
-    mode = "sources" if total <= SOURCES_MAX_WORDS else "facts"
+    mode = prompt_mode(docs)
     if mode == "sources":
         prompt = load_prompt("summarize_sources", ctx.config.prompts_dir)
         values = {"reports": _reports_block(docs, ctx.entities)}
@@ -603,7 +609,42 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
         at = next((i for i, s in enumerate(out) if s.note != "headline" and _importance(s, facts, docs) < rank),
                   len(out))
         out.insert(at, added)
+    if prompt_mode(docs) == "facts" and headline:
+        _title_headline(out, docs, pool, embed, ctx.entities, notes)
     return out + earlier, notes
+
+
+def _title_headline(out: list[SummarySentence], docs: list[Document], pool: Pool, embed, entities: list[Entity],
+                    notes: list[str]) -> None:
+    """Long clusters: the generator sees fact lines, not the titles, and its headline
+    tends to generalise past them (on the seeds, "Russia Mobilizes More Troops in
+    Ukraine" from troops massed near Ukraine's border). There the headline is the title,
+    among the latest articles, that best tells the summary's lead sentence and passes
+    the same check as any summary sentence; the generated one stays when none does."""
+    from .align import DATE_GAP_DAYS, _parse
+
+    lead = next((s for s in out if s.note != "headline"), None)
+    latest = max((d.date for d in docs if d.date), default=None)
+
+    def current(d: Document) -> bool:  # undated, or of the story's latest moment
+        return not (d.date and latest) or (_parse(latest) - _parse(d.date)).days <= DATE_GAP_DAYS
+
+    titles = [" ".join(d.title.split()).rstrip(".") for d in docs if d.title and current(d)]
+    if lead is None or not titles:
+        return
+    sims = embed(titles) @ embed([lead.text])[0]
+    for k in np.argsort(-sims):
+        title = canonicalise(titles[k], entities)
+        chk = check_sentence(title, embed([title])[0], pool, docs, entities, headline=True)
+        if not chk.ok:
+            continue
+        old = [s for s in out if s.note == "headline"]
+        for s in old:
+            out.remove(s)
+        out.insert(0, _cite_pool(title + ".", chk.evidence, pool, docs, "headline", entities))
+        notes.append(f"headline: the article title closest to the lead sentence (cosine {sims[k]:.2f})"
+                     + (f", in place of the generated {old[0].text!r}" if old else ""))
+        return
 
 
 def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[Document], latest: str | None,

@@ -324,3 +324,31 @@ def test_who_is_who_a_nationality_or_office_the_sources_do_not_give_fails_the_ch
                  "German Chancellor Olaf Scholz spoke.",  # the sources say nothing of him: nothing to contradict
                  "Russia Mobilizes More Troops, NATO Allies Plan Deployment"):
         assert descriptor_conflict(fine, sources) is None, fine
+
+
+def test_long_cluster_headline_is_the_latest_title_that_tells_the_lead(ctx):
+    docs = cluster()
+    docs[0].title = "Storms force 2,000 from their homes in Varna"
+    docs[1].title = "Greens blame city government for Varna floods"
+    docs[3].title = "Engineers warn Varna sea wall could fail"  # an earlier article: not the latest news
+    pool = summarize.sentence_pool(docs, ctx)
+    embed = ctx.models.embedder.encode
+
+    def said(text, doc, i):
+        s = docs[int(doc[1]) - 1].sentences[i]
+        return summarize.SummarySentence(text=text, sources=[doc], evidence=[[doc, s.start, s.end]])
+
+    out = [summarize.SummarySentence(text="Floods Sweep Burgas.", sources=["d1"], evidence=[], note="headline"),
+           said("Storms flooded Varna on Tuesday, forcing 2,000 residents from their homes.", "d1", 0)]
+    notes: list[str] = []
+    summarize._title_headline(out, docs, pool, embed, [], notes)
+    assert out[0].note == "headline" and out[0].text == "Storms force 2,000 from their homes in Varna."
+    assert sum(s.note == "headline" for s in out) == 1 and out[1].text.startswith("Storms flooded")
+    words_in_evidence(out[0], docs)
+    assert "in place of the generated 'Floods Sweep Burgas.'" in notes[0]
+    # no title passes the check (a name no source has): the generated headline stays
+    for d in docs:
+        d.title = "Floods hit Burgas" if d.title else None
+    out2 = [out[1]]
+    summarize._title_headline(out2, docs, pool, embed, [], [])
+    assert out2 == [out[1]]
