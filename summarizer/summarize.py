@@ -307,14 +307,16 @@ class Pool:
     items: list[tuple[int, int]]  # (document index, sentence index)
     vecs: np.ndarray
     norm: list[str]  # normalised english + original text, for word checks
-    texts: list[str] = field(default_factory=list)  # english text, for who-is-who checks
+    # (surname, nationalities, offices) the sources give people, for the who-is-who check
+    descriptors: list[tuple[str, set[str], set[str]]] = field(default_factory=list)
 
 
 def sentence_pool(docs: list[Document], ctx: Context) -> Pool:
     items = [(di, si) for di, d in enumerate(docs) for si, s in enumerate(d.sentences) if len(s.english.split()) >= 3]
     vecs = ctx.models.embedder.encode([docs[d].sentences[s].english for d, s in items])
     norm = [_norm(docs[d].sentences[s].english + " " + docs[d].sentences[s].text) for d, s in items]
-    return Pool(items, vecs, norm, [docs[d].sentences[s].english for d, s in items])
+    said = [d for di, si in items for d in descriptors(docs[di].sentences[si].english)]
+    return Pool(items, vecs, norm, said)
 
 
 @dataclass
@@ -382,7 +384,7 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
         missing.append(word)
     if missing:
         return Check(False, evidence, "not in its sources: " + ", ".join(repr(m) for m in missing))
-    wrong = descriptor_conflict(text, pool.texts)
+    wrong = descriptor_conflict(text, pool.descriptors)
     if wrong:
         return Check(False, evidence, wrong)
     loaded = LOADED_TERMS.search(text)
@@ -422,21 +424,15 @@ def descriptors(text: str) -> list[tuple[str, set[str], set[str]]]:
     return out
 
 
-def descriptor_conflict(text: str, source_texts: list[str]) -> str | None:
+def descriptor_conflict(text: str, theirs: list[tuple[str, set[str], set[str]]]) -> str | None:
     """The first nationality or office the sentence gives a person that the sources
-    never give them while they give another; None when there is none."""
-    mine = descriptors(text)
-    if not mine:
-        return None
-    theirs = [d for t in source_texts for d in descriptors(t)]
-    for surname, nat, office in mine:
+    never give them while they give another; None when there is none. ``theirs``: the
+    sources' ``descriptors``."""
+    for surname, nat, office in descriptors(text):
         same = [(n, o) for s, n, o in theirs if s == surname or (len(s) >= 5 and is_variant(s, surname))]
-        src_nat = set().union(*(n for n, _ in same)) if same else set()
-        src_office = set().union(*(o for _, o in same)) if same else set()
-        for word in sorted(nat - src_nat) if src_nat else []:
-            return f"calls {surname} {word!r}; the sources say {', '.join(sorted(src_nat))!r}"
-        for word in sorted(office - src_office) if src_office else []:
-            return f"calls {surname} {word!r}; the sources say {', '.join(sorted(src_office))!r}"
+        for mine, given in ((nat, set().union(*(n for n, _ in same))), (office, set().union(*(o for _, o in same)))):
+            if given and mine - given:  # the sources describe this person, and not so
+                return f"calls {surname} {min(mine - given)!r}; the sources say {', '.join(sorted(given))!r}"
     return None
 
 

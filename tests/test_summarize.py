@@ -313,10 +313,11 @@ def test_summary_rendered_in_another_language(ctx):
 def test_who_is_who_a_nationality_or_office_the_sources_do_not_give_fails_the_check():
     from summarizer.summarize import descriptor_conflict, descriptors
 
-    sources = ["Ukrainian Foreign Minister Dmytro Kuleba spoke on Saturday with his French counterpart.",
-               "Ukraine's Foreign Minister Dmitro Kuleva urged calm.",  # a variant spelling still counts
-               "French President Emmanuel Macron and Russian President Vladimir Putin agreed on de-escalation."]
-    assert descriptors(sources[0]) == [("Kuleba", {"Ukrainian"}, {"Minister"})]
+    texts = ["Ukrainian Foreign Minister Dmytro Kuleba spoke on Saturday with his French counterpart.",
+             "Ukraine's Foreign Minister Dmitro Kuleva urged calm.",  # a variant spelling still counts
+             "French President Emmanuel Macron and Russian President Vladimir Putin agreed on de-escalation."]
+    assert descriptors(texts[0]) == [("Kuleba", {"Ukrainian"}, {"Minister"})]
+    sources = [d for t in texts for d in descriptors(t)]
     assert "'Russian'" in descriptor_conflict("Russian Foreign Minister Dmytro Kuleba called Paris.", sources)
     assert "'President'" in descriptor_conflict("Ukrainian President Dmytro Kuleba called Paris.", sources)
     for fine in ("Ukraine's Foreign Minister Dmytro Kuleba called Paris.",  # possessive country: no demonym
