@@ -176,6 +176,9 @@ def run(docs: Sequence[Document], ctx: Context, use_lm: bool | None = None) -> N
         extra = {}
 
     update = load_cross_update() if len(docs) > 1 else None
+    if len(docs) > 1 and update is None:  # a checkout without the trained file: say what is lost
+        ctx.note("assess", "cross-source update model missing (summarizer/data/crosssource_model.json; "
+                           "make qe-model): misspelt names are reported but do not raise scores")
     for i, ((doc, sent), res) in enumerate(zip(sents, results)):
         variants, found = variant_spans(texts[i], mapping), extra.get(i, [])
         score, raised = res.score, {}

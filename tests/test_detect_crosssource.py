@@ -93,3 +93,18 @@ def test_shipped_cross_source_weights_are_learned_and_raise_badness():
     assert w["cs_name_variants"] > 0  # a misspelt name is evidence of a bad translation
     dev = upd.meta["results"]["dev"]
     assert dev["with_cross_source"]["recall_by_kind"]["name"] > dev["per_sentence"]["recall_by_kind"]["name"]
+
+
+def test_missing_cross_source_model_is_said_not_silent(tmp_path, monkeypatch):
+    from summarizer import assess
+    from summarizer.config import Config
+    from summarizer.context import Context
+
+    monkeypatch.setattr(assess, "load_cross_update", lambda: None)
+    ctx = Context.create(Config.load(threads=2))
+    docs = [Document(id=d.id, text=d.text, sentences=[Sentence(s.start, s.end, s.text) for s in d.sentences])
+            for d in CLUSTER]
+    assess.run(docs, ctx, use_lm=False)
+    assert any("cross-source update model missing" in n for n in ctx.notes["assess"])
+    marchenka = docs[2].sentences[0]
+    assert any(r.code == "name_variant" and r.weight == 0.0 for r in marchenka.reasons)
