@@ -257,7 +257,7 @@ class Repairer:
             return GuardResult(False, NO_CHANGE + " (first letter only)")
         extra = " ".join([item.source or "", *item.evidence])
         return check_rewrite(item.original, rewrite, sources_text=f"{item.sources_text} {extra}",
-                             consensus=item.consensus)
+                             consensus=item.consensus, known_spellings=" ".join([item.source or "", *item.context]))
 
     def _attempt(self, item: _Item, entities: Sequence[Entity]) -> bool:
         """One candidate for ``item`` (the first greedy; the second sampled and told why

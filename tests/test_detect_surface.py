@@ -38,6 +38,11 @@ def test_stray_honorific():
     assert sf.stray_honorific("but sir. Martin already admitted it.")
     assert sf.stray_honorific("Mr. Martin said on Monday that talks would continue.") == []
     assert sf.stray_honorific("The committee thanked the lady for her help.") == []
+    # the title translated as a noun ("told the sir himself"), but not an address or a knighthood
+    noun = sf.stray_honorific("According to the Kremlin, Mr. Martin told the sir himself.")
+    assert [x.detail.split("'")[1] for x in noun] == ["the sir"]
+    assert sf.stray_honorific('"Yes, sir," he told the officer.') == []
+    assert sf.stray_honorific("Sir Keir Martin thanked the committee.") == []
 
 
 def test_case_slip():

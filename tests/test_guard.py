@@ -88,3 +88,18 @@ def test_helpers():
     assert numbers("1,150 troops on January 9th, eight years") == ["1150", "9", "8"]
     assert apply_consensus("Dmitro Kuleva met Kuleva's aide", {"Dmitro Kuleva": "Dmytro Kuleba", "Kuleva": "Kuleba"}) \
         == "Dmytro Kuleba met Kuleba's aide"
+
+
+def test_a_rewrite_that_keeps_a_machine_translation_slip_is_refused():
+    garbled = "RussiaOn the border, sir. Martin He told the sir himself that 100,000 troops remain."
+    for kept in ("RussiaOn the border, Mr. Martin told the sir himself that 100,000 troops remain.",
+                 "Russia On the border, Mr. Martin told Mr. Lee himself that the the 100,000 troops remain.",
+                 "RussiaOn the border, Mr. Martin told Mr. Lee himself that 100,000 troops remain."):
+        result = check_rewrite(garbled, kept, sources_text="Mr. Lee")
+        assert not result.ok and "slip" in result.reason, kept
+    fixed = "On the border with Russia, Mr. Martin told Mr. Lee himself that 100,000 troops remain."
+    assert check_rewrite(garbled, fixed, sources_text="Mr. Lee").ok
+    # a camel-case name that another text spells the same way is not a slip
+    brand = "The DuckDuckGo search engine Said it grew."
+    assert check_rewrite(brand, "The DuckDuckGo search engine said it grew.", known_spellings="DuckDuckGo").ok
+    assert "slip" in check_rewrite(brand, "The DuckDuckGo search engine said it grew.").reason

@@ -37,6 +37,10 @@ _GLUED = re.compile(r"\b([A-Za-z\u00c0-\u024f]*[a-z\u00df-\u024f]{2,})([A-Z][a-z
 # a hyphen gluing a word to the next sentence's capitalised function word: "Russia-The Brussels"
 _GLUED_HYPHEN = re.compile(r"\b([A-Z][a-z]+) ?-(The|As|And|An|A|In|Of|On|It|He|She|This)\b")
 _HONORIFIC = re.compile(r"(?:^|(?<=\s))(sir|gentlemen|gentleman|madam|ladies|lady|mister|Mr|Mrs|Ms)\.(?=\s+[A-Z\"“‘']|\s*$)")
+# "sir" as a noun after an article or preposition ("told the sir himself"): the title
+# translated as a word of the sentence. In English news "sir" is a form of address
+# ("Yes, sir") or a knighthood ("Sir Keir"), never "the sir".
+_HONORIFIC_NOUN = re.compile(r"\b(?i:the|a|to|with|by|for|of|and) (sir|sirs)\b(?!\s*[,\"”’'])")
 
 # function words and pronouns that are not capitalised inside a sentence
 _FUNCTION_CAP = re.compile(r"(?<=[a-z\u00e0-\u024f0-9,;)] )(He|She|It|They|We|I'm|Will|Would|And|Or|But|Of|To|In|On|At|"
@@ -79,6 +83,9 @@ def stray_honorific(text: str) -> list[Finding]:
         if word in ("Mr", "Mrs", "Ms") and after:  # "Mr. Biden" is normal English
             continue
         out.append(Finding("stray_honorific", f"stray honorific '{word}.' (a title left over from the source word order)",
+                           (m.start(), m.end())))
+    for m in _HONORIFIC_NOUN.finditer(text):
+        out.append(Finding("stray_honorific", f"'{m.group(0)}' (a title translated as a noun; the name is missing)",
                            (m.start(), m.end())))
     return out
 
