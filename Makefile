@@ -16,7 +16,7 @@ INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.test-installed
 MODELS_READY := $(VENV)/.models-ready
 
-.PHONY: run test install models browser doctor bench eval-quick qe-model clean
+.PHONY: run test install models browser doctor bench eval-quick eval-qe-dev qe-model clean
 
 run: $(MODELS_READY)
 	$(PY) app.py
@@ -63,6 +63,17 @@ bench: $(MODELS_READY)
 
 eval-quick: $(MODELS_READY)
 	$(PY) -m summarizer eval all --quick
+
+# Detection on the whole MLQE-PE dev split, both modes (~40 min on 2 cores): per-item
+# results in eval/cache/qe-dev-full (they hold the data's labels), the table in
+# eval/results/qe-dev-full.md.
+QE_DEV_DIR := eval/cache/qe-dev-full
+eval-qe-dev: $(MODELS_READY)
+	mkdir -p $(QE_DEV_DIR)
+	for pair in ru-en et-en ro-en si-en ne-en; do for mode in bilingual target; do \
+	  $(PY) -m summarizer eval qe --data ../shared/data/mlqe-pe/$$pair --split dev --mode $$mode --quiet \
+	    --json $(QE_DEV_DIR)/qe-$$pair-$$mode.json || exit 1; done; done
+	$(PY) eval/qe_dev_table.py $(QE_DEV_DIR)
 
 # Retrain the detection combiner from ../shared/data/mlqe-pe (reproducible, seeded).
 qe-model: $(MODELS_READY)

@@ -145,6 +145,32 @@ def test_cli_qe_writes_json_and_plot(tmp_path, monkeypatch):
     assert eval_cli.main(["qe", "--data", str(tmp_path / "missing"), "--quiet", "--no-cache"]) == 2
 
 
+def test_full_dev_table_reads_every_pair_and_mode(tmp_path, monkeypatch):
+    """eval/qe_dev_table.py: one row a pair from `eval qe --json` results of both modes."""
+    import importlib.util
+    from pathlib import Path
+
+    import summarizer.assess
+
+    monkeypatch.setattr(summarizer.assess, "Assessor", lambda ctx: FakeAssessor(), raising=False)
+    d = write_mlqe(tmp_path / "ru-en")
+    for mode in ("bilingual", "target"):
+        assert eval_cli.main(["qe", "--data", str(d), "--split", "dev", "--mode", mode, "--json",
+                              str(tmp_path / "res" / f"qe-ru-en-{mode}.json"), "--no-cache", "--quiet"]) == 0
+    path = Path(__file__).resolve().parents[1] / "eval" / "qe_dev_table.py"
+    spec = importlib.util.spec_from_file_location("qe_dev_table", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / "table.md"
+    monkeypatch.setattr("sys.argv", ["qe_dev_table.py", str(tmp_path / "res"), "--out", str(out)])
+    mod.main()
+    text = out.read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| ru-en |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == "3" and cells[2] != "–" and cells[3] != "–"  # n, bilingual r, target-only r
+    assert text.count("task:qe|data:ru-en") == 2 and "mode:target" in text and "mode:bilingual" in text
+
+
 def test_cli_jsonl_format(tmp_path, monkeypatch):
     import summarizer.assess
 
