@@ -353,3 +353,19 @@ def test_long_cluster_headline_is_the_latest_title_that_tells_the_lead(ctx):
     out2 = [out[1]]
     summarize._title_headline(out2, docs, pool, embed, [], [])
     assert out2 == [out[1]]
+
+
+def test_comma_splice_is_split_but_reporting_clauses_lists_and_places_are_not():
+    from summarizer.summarize import split_comma_splices
+
+    spliced = ('Ukraine\'s President Volodymyr Zelenskyy urged his Western partners to avoid stirring "panic" over '
+               'the Russian troop buildup, Putin and French President Emmanuel Macron agreed on the need for de-escalation.')
+    assert split_comma_splices(spliced) == [
+        'Ukraine\'s President Volodymyr Zelenskyy urged his Western partners to avoid stirring "panic" over '
+        'the Russian troop buildup.', "Putin and French President Emmanuel Macron agreed on the need for de-escalation."]
+    for fine in ("The talks in Geneva ended without a deal on Friday, President Biden said on Saturday.",
+                 "As Zelenskyy urged his partners to avoid panic, Putin and Macron agreed on de-escalation.",
+                 "Hours after the country crossed the threshold of 500,000 deaths, President Biden commemorated the dead.",
+                 "The plant manager near Crosby, Texas has warned that an explosion is likely.",
+                 '"The vote was rigged and the count unfair, Democrats refused to accept it," Smith wrote.'):
+        assert split_comma_splices(fine) == [fine]
