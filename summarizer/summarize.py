@@ -490,9 +490,8 @@ def _facts_lines(facts: list[Fact], entities: list[Entity]) -> str:
 
 # --- comma splices -------------------------------------------------------------------
 # A small generator that copies "As X urged ..., Y and Z agreed ..." tends to drop the
-# "As" and leave two sentences joined by a comma (on the seeds: "... Zelenskyy urged his
-# Western partners to avoid stirring "panic" over the massive Russian troop buildup,
-# Putin and French President Emmanuel Macron agreed on the need for de-escalation.").
+# "As" and leave two sentences joined by a comma (on the seeds: "Zelenskyy urged ...
+# buildup, Putin and ... Macron agreed ...").
 # Found by shape: an independent clause, a comma, then a name phrase and a finite verb.
 # Measured on NeuS val: 1 hit in 1399 source sentences (itself a run-on list), 0 in 201
 # generated summary sentences.

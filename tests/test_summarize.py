@@ -358,11 +358,11 @@ def test_long_cluster_headline_is_the_latest_title_that_tells_the_lead(ctx):
 def test_comma_splice_is_split_but_reporting_clauses_lists_and_places_are_not():
     from summarizer.summarize import split_comma_splices
 
-    spliced = ('Ukraine\'s President Volodymyr Zelenskyy urged his Western partners to avoid stirring "panic" over '
-               'the Russian troop buildup, Putin and French President Emmanuel Macron agreed on the need for de-escalation.')
+    spliced = ('Lakeland\'s President Mara Tenn urged her partners to avoid stirring "panic" over the fuel '
+               'shortage, Olu Berg and Finance Minister Jean Dupont agreed on the need for calm.')
     assert split_comma_splices(spliced) == [
-        'Ukraine\'s President Volodymyr Zelenskyy urged his Western partners to avoid stirring "panic" over '
-        'the Russian troop buildup.', "Putin and French President Emmanuel Macron agreed on the need for de-escalation."]
+        'Lakeland\'s President Mara Tenn urged her partners to avoid stirring "panic" over the fuel shortage.',
+        "Olu Berg and Finance Minister Jean Dupont agreed on the need for calm."]
     for fine in ("The talks in Geneva ended without a deal on Friday, President Biden said on Saturday.",
                  "As Zelenskyy urged his partners to avoid panic, Putin and Macron agreed on de-escalation.",
                  "Hours after the country crossed the threshold of 500,000 deaths, President Biden commemorated the dead.",
