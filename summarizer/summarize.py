@@ -22,8 +22,9 @@
    dropped; ``Summary.notes`` says which and why.
 4. Time: a sentence told only by an earlier moment's articles gets its date in front;
    an earlier moment the model left out is added as its best source sentence, dated.
-   Length: when added sentences push the summary past ``LENGTH_SLACK`` x its target, the
-   generated sentences telling the least important facts go (``_make_room``).
+   A selected fact no sentence tells (long clusters: any; short ones: a majority fact)
+   is a candidate to add as its source sentence. Length: generated sentences and these
+   compete for ``LENGTH_SLACK`` x the target, most important fact first (``_fit``).
 5. Extractive fallback when the generator is unavailable or fails: the selected facts'
    representative sentences, cited. Rendering into ``summary_lang`` by the translator.
 
@@ -80,7 +81,7 @@ class Fact:
     group: FactGroup
     doc_id: str
     index: int  # sentence index in the document
-    text: str  # representative sentence (english)
+    text: str  # representative sentence (english, shortened: see shorten)
     score: float
 
 
@@ -108,15 +109,62 @@ _LEANS_ON_CONTEXT = re.compile(
     r"decision|remarks?|request)\b(?! (?:with|between|of|in|to|by)\b)", re.I)
 
 
+# Shortening a fact line (sentence compression by trimming, as in headline trimmers):
+# a leading discourse connective goes, and a long sentence loses a trailing elaboration
+# ("..., creating a complex threat ...", "... as part of a deployment first advertised
+# ...") when what is left is a full clause of 10+ words and the cut part holds no
+# attribution. The generator copies much of its fact lines, so a long line crowds out
+# whole facts (on the seeds: France's troops for Romania and the UK offer to NATO).
+_LEADING_CONNECTIVE = re.compile(
+    r"^(?:meanwhile|nevertheless|nonetheless|however|moreover|for (?:his|her|its|their) part|in turn|"
+    r"in this regard|at the same time),\s+", re.I)
+_ELABORATION = re.compile(r",\s+(?=(?:creating|which|as part of|as tensions|amid|that could|just as)\b)|"
+                          r"\s+(?=(?:as part of|as tensions)\b)")
+_REPORTED = re.compile(r"\b(?:said|says|say|told|according|announced|stated|claimed|added)\b", re.I)
+# "..., Johnson's office said late on Saturday." closing a sentence: kept when the
+# elaboration before it is cut, so the claim stays attributed
+_CLOSING_ATTRIBUTION = re.compile(r",\s+((?:[^,\s]+\s+){0,7}?(?:said|says|told reporters|announced|added|stated)"
+                                  r"(?:\s+[^,\s]+){0,5}[.!?])$")
+SHORTEN_OVER = 22  # words: shorter sentences are left whole
+
+
+def shorten(text: str) -> str:
+    """The fact line for ``text`` (one source sentence): see the comment above."""
+    text = " ".join(text.split())
+    short = _LEADING_CONNECTIVE.sub("", text)
+    if short != text and short:
+        short = short[0].upper() + short[1:]
+    if len(short.split()) > SHORTEN_OVER:
+        for m in _ELABORATION.finditer(short):
+            head, tail = short[:m.start()].rstrip(",;: "), short[m.end():]
+            quotes_closed = head.count('"') % 2 == 0 and head.count("“") == head.count("”")
+            if len(head.split()) < 10 or not quotes_closed:
+                continue
+            closing = _CLOSING_ATTRIBUTION.search(tail)
+            if closing and not _REPORTED.search(tail[:closing.start()]):
+                short = f"{head}, {closing.group(1)}"
+                break
+            if not _REPORTED.search(tail):
+                short = head + "."
+                break
+    return short
+
+
 def _representative(group: FactGroup, by_id: dict[str, Document]) -> tuple[str, int]:
-    """The member to show: not garbled, central, not too long, readable on its own."""
+    """The member to show: not garbled, central, not too long once shortened, readable on its own."""
     def key(m):
         s = by_id[m[0]].sentences[m[1]]
-        text = " ".join(s.english.split())
+        text = shorten(s.english)
         n = len(text.split())
         # the generator copies much of what it is given: a short member leaves room for
-        # more facts; one that leans on its article's previous sentence counts as 22 words more
-        penalty = max(0, n - 22) / 22 + max(0, 8 - n) / 8 + bool(_LEANS_ON_CONTEXT.search(text))
+        # more facts; one that leans on its article's previous sentence counts as 11 words
+        # more (it is told after the more important fact it leans on, which often gives
+        # its referent: on the seeds, "Kuleba issued the call" after Kiev's call)
+        penalty = max(0, n - 22) / 22 + max(0, 8 - n) / 8 + 0.5 * bool(_LEANS_ON_CONTEXT.search(text))
+        # a member that gives the figures tells more in the same words (on the seeds: the
+        # Western officials' account of the build-up with the troop count, over the one
+        # without it)
+        penalty -= 0.2 * min(2, len(numbers_in(text)))
         return (garbled(s), s.score + penalty, group.members.index(m))
     return min(group.members, key=key)
 
@@ -148,7 +196,7 @@ def select_facts(docs: list[Document], groups: list[FactGroup], ctx: Context, wo
         if " ".join(by_id[doc_id].sentences[idx].english.split()).rstrip(".") in titles:
             continue  # a headline line repeats the lead; it is not a fact of its own
         score = 0.45 * (g.support - 1) / max(1, n_docs - 1) + 0.25 * c + 0.3 * (1 - g.position)
-        scored.append(Fact(g, doc_id, idx, by_id[doc_id].sentences[idx].english, float(score)))
+        scored.append(Fact(g, doc_id, idx, shorten(by_id[doc_id].sentences[idx].english), float(score)))
     scored.sort(key=lambda f: -f.score)
     embed = ctx.models.embedder.encode
     budget = FACT_BUDGET * words
@@ -296,7 +344,7 @@ CITE_MARGIN = 0.025  # other documents' best sentences this close to the best on
 EXTRA_MIN = 0.80  # a sentence holding a missing name/number must be at least this close
 MAX_REWRITES = 2  # constrained rewrites per summary (each costs a generator call)
 TOLD = 0.90  # a summary sentence this close to a fact's representative tells that fact
-MAX_ADDED_FACTS = 2  # majority facts added from the sources when the generator left them out
+MAX_ADDED_FACTS = 2  # short clusters: majority facts added from the sources when the generator left them out
 LENGTH_SLACK = 1.2  # a summary may run this far past its target before sentences are dropped
 
 
@@ -591,7 +639,11 @@ def write(docs: list[Document], facts: list[Fact], ctx: Context, words: int) -> 
         values = {"reports": _reports_block(docs, ctx.entities)}
     else:
         prompt = load_prompt("summarize", ctx.config.prompts_dir)
-        values = {"facts": _facts_lines(facts, ctx.entities)}
+        # facts of the story's earlier moments are not listed: they are added afterwards,
+        # dated (``_earlier_moments``). Listed, they drew the 1.5B model to the end of the
+        # list (on the seeds it wrote only the last three lines, one of them twice)
+        earlier = _earlier_dates([f.group for f in facts])
+        values = {"facts": _facts_lines([f for f in facts if f.group.date not in earlier] or facts, ctx.entities)}
     messages = prompt.messages(**values, words=str(words), sentences=_n_sentences(words))
     # caps: decoding is the slow part (~13 tokens/s on 2 quiet cores). Short roundups get
     # room for ~1.3 tokens a word plus the headline; the long one is held near the target
@@ -667,12 +719,11 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
     if not any(s.note != "headline" for s in out):
         raise RuntimeError("no generated sentence passed the check: " + "; ".join(notes)[:600])
     earlier = _earlier_moments(out, facts, docs, latest, notes, ctx.entities)
-    majority = _untold_majority_facts(out + earlier, facts, docs, embed, notes, ctx.entities)
-    _make_room(out, majority + earlier, facts, docs, words, notes)
-    # an added majority fact goes where its rank puts it (before the first generated
-    # sentence telling a less important fact: on the seeds, Kiev's call for vigilance
-    # leads, and "Kuleba issued the call" follows it); earlier moments close the summary
-    for added in majority:
+    untold = _untold_facts(out + earlier, facts, docs, embed, ctx.entities, every=prompt_mode(docs) == "facts")
+    # an added fact goes where its rank puts it (before the first generated sentence
+    # telling a less important fact: on the seeds, Kiev's call for vigilance leads, and
+    # "Kuleba issued the call" follows it); earlier moments close the summary
+    for added in _fit(out, untold, earlier, facts, docs, words, notes):
         rank = _importance(added, facts, docs)
         at = next((i for i, s in enumerate(out) if s.note != "headline" and _importance(s, facts, docs) < rank),
                   len(out))
@@ -742,28 +793,47 @@ def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[D
     return added
 
 
-def _untold_majority_facts(out: list[SummarySentence], facts: list[Fact], docs: list[Document], embed,
-                           notes: list[str], entities: list[Entity]) -> list[SummarySentence]:
-    """A fact most sources report is told: the 1.5B generator sometimes leaves out one
-    of them (on the seeds, Kuleba's call with Le Drian, reported by three of five). When
-    no summary sentence is within ``TOLD`` cosine of its representative, the source
-    sentence is added (at most ``MAX_ADDED_FACTS``, most important first)."""
+KEPT_NAMES = 2 / 3  # share of a fact's names a sentence must keep to tell it
+
+
+def _keeps_names(sentence: str, fact: str) -> bool:
+    """Whether ``sentence`` keeps the names of ``fact`` (demonyms aside: "Ukrainian"
+    may become "Ukraine's"). A close paraphrase that drops who was involved does not tell
+    the fact (on the seeds: Kiev's call merged with Kuleba's, without Le Drian)."""
+    names = {w for w in names_in(fact) if not _DEMONYM_WORD.match(w)}
+    kept = set(names_in(sentence))
+    return not names or len(names & kept) >= KEPT_NAMES * len(names)
+
+
+def _untold_facts(out: list[SummarySentence], facts: list[Fact], docs: list[Document], embed,
+                 entities: list[Entity], every: bool) -> list[tuple[SummarySentence, float]]:
+    """Selected facts no summary sentence tells (none within ``TOLD`` cosine of the
+    representative), as source sentences to add, with their fact's score, most important
+    first. ``every`` (long clusters, where the generator sees only fact lines): every
+    selected fact of the story's latest moment is a candidate, since the 1.5B generator
+    drops whole lines, and which ones changes with small changes to the list (on the
+    seeds: France's troops for Romania, the UK offer, Russia's demands). Otherwise only
+    facts most sources report, at most ``MAX_ADDED_FACTS``. Whether a candidate is told
+    is decided by ``_fit``, against the length target."""
     majority = max(2, (len(docs) + 1) // 2)
-    key = sorted((k for k, f in enumerate(facts) if f.group.support >= majority), key=lambda k: -facts[k].score)
+    earlier = _earlier_dates([f.group for f in facts])
+    key = sorted((k for k, f in enumerate(facts)
+                  if (every or f.group.support >= majority) and f.group.date not in earlier),
+                 key=lambda k: -facts[k].score)
     if not key or not out:
         return []
     told = embed([s.text for s in out])
-    added: list[SummarySentence] = []
+    added: list[tuple[SummarySentence, float]] = []
     for k in key:
-        if len(added) >= MAX_ADDED_FACTS:
+        if not every and len(added) >= MAX_ADDED_FACTS:
             break
         text = " ".join(facts[k].text.split())
-        if float((told @ embed([text])[0]).max()) >= TOLD:
+        sims = told @ embed([text])[0]
+        if any(sims[i] >= TOLD and _keeps_names(out[i].text, text) for i in range(len(out))):
             continue
-        added.append(_cite(text, [k], facts, docs, f"source sentence added: {facts[k].group.support} sources "
-                           "report this fact and the generated text left it out", entities))
-        notes.append(f"added the source sentence of fact {facts[k].text[:60]!r} "
-                     f"({facts[k].group.support} sources): no generated sentence told it")
+        n = facts[k].group.support
+        why = (f"{n} sources report this fact" if n > 1 else "a selected fact") + " and the generated text left it out"
+        added.append((_cite(text, [k], facts, docs, "source sentence added: " + why, entities), facts[k].score))
     return added
 
 
@@ -784,31 +854,49 @@ def _earlier_dates(groups: list[FactGroup]) -> set[str]:
     return {d for d in dates if (_parse(dates[-1]) - _parse(d)).days > DATE_GAP_DAYS}
 
 
-def _make_room(out: list[SummarySentence], added: list[SummarySentence], facts: list[Fact], docs: list[Document],
-               words: int, notes: list[str]) -> None:
-    """Hold the summary near its target: while generated and added sentences together
-    run past ``LENGTH_SLACK`` x the target, the generated sentence telling the least
-    important fact goes (by the selected facts' scores: support, centrality, position).
-    Never the lead sentence, never one telling an earlier moment of the story, never below
-    two generated sentences, and never an added sentence (they tell a majority fact or an
-    earlier moment the generator left out).
+def _fit(out: list[SummarySentence], untold: list[tuple[SummarySentence, float]], earlier: list[SummarySentence],
+         facts: list[Fact], docs: list[Document], words: int, notes: list[str]) -> list[SummarySentence]:
+    """Hold the summary near its target, telling the most important facts: generated
+    sentences (ranked by the most important selected fact they cite: support,
+    centrality, position) and untold facts' source sentences compete for
+    ``LENGTH_SLACK`` x the target, most important first; a generated sentence wins a
+    tie. Always kept: sentences telling an earlier moment of the story (the summary
+    must place it in time), the added earlier moments, and at least two generated
+    sentences (the most important ones). Removes the generated sentences that lose from ``out`` and
+    returns the source sentences that win, noting both.
     (Dropping by embedding redundancy instead was tried: on the seeds it dropped the lead
     and left "Kuleba issued the call" without its referent.)"""
-    def total() -> int:
-        return sum(len(s.text.split()) for s in out + added if s.note != "headline")
+    def n(s: SummarySentence) -> int:
+        return len(s.text.split())
 
     body = [s for s in out if s.note != "headline"]
-    earlier = _earlier_dates([f.group for f in facts])
+    earlier_dates = _earlier_dates([f.group for f in facts])
     by_id = _by_id(docs)
-    # a sentence telling an earlier moment of the story stays (the summary must place it in time)
-    droppable = [s for s in body[1:] if not any(by_id[d].date in earlier for d in s.sources)]
-    while total() > LENGTH_SLACK * words and len(body) > 2 and droppable:
-        victim = min(droppable, key=lambda s: (_importance(s, facts, docs), -len(s.text.split())))
-        droppable.remove(victim)
-        body.remove(victim)
-        out.remove(victim)
-        notes.append(f"dropped generated sentence {victim.text[:60]!r} (its fact ranks lowest) to keep the "
-                     f"summary near {words} words")
+    fixed = [s for s in body if any(by_id[d].date in earlier_dates for d in s.sources)]
+    fixed += sorted((s for s in body if s not in fixed),
+                    key=lambda s: -_importance(s, facts, docs))[:max(0, 2 - len(fixed))]
+    room = LENGTH_SLACK * words - sum(n(s) for s in fixed + earlier)
+    candidates = [(s, _importance(s, facts, docs), 0) for s in body if s not in fixed]
+    candidates += [(s, score, 1) for s, score in untold]
+    kept: list[SummarySentence] = []
+    for s, _, _ in sorted(candidates, key=lambda c: (-c[1], c[2])):
+        if n(s) <= room:
+            kept.append(s)
+            room -= n(s)
+    for s in body:
+        if s not in fixed and s not in kept:
+            out.remove(s)
+            notes.append(f"dropped generated sentence {s.text[:60]!r} (its fact ranks lowest) to keep the "
+                         f"summary near {words} words")
+    added = [s for s, _ in untold if s in kept]
+    for s, _ in untold:
+        if s in kept:
+            notes.append(f"added the source sentence of fact {s.text[:60]!r} ({len(s.sources)} source"
+                         f"{'s' if len(s.sources) != 1 else ''}): no generated sentence told it")
+        else:
+            notes.append(f"left out the untold fact {s.text[:60]!r}: no room within {LENGTH_SLACK:g} x "
+                         f"{words} words")
+    return added
 
 
 # Sentence openers that may be lowercased after a date prefix; anything else (names,

@@ -194,7 +194,7 @@ def test_novelty_rewards_names_the_summary_lacks():
     assert summarize._novelty("Britain offered NATO more troops, Russia said.", covered) == 2 / 3
 
 
-def test_make_room_drops_the_least_important_generated_sentence():
+def test_fit_drops_the_least_important_generated_sentence():
     docs = cluster()
     by_id = {d.id: d for d in docs}
     main = align.FactGroup(members=[("d1", 0), ("d2", 0)], sources=["d1", "d2"], support=2, centrality=0.9,
@@ -215,10 +215,10 @@ def test_make_room_drops_the_least_important_generated_sentence():
            said("Mayor Ivan Petrov said the city needs 30 million euros for the repairs.", "d1", 1)]
     added = [said("On 20 April 2031, engineers warned that the old sea wall of Varna could fail.", "d4", 0)]
     notes: list[str] = []
-    summarize._make_room(out, added, facts, docs, words=30, notes=notes)
+    assert summarize._fit(out, [], added, facts, docs, words=30, notes=notes) == []
     # 13 + 12 + 14 generated words and 13 added against 1.2 x 30: the rail sentence (the
-    # least important fact) goes; the lead, two generated sentences at least, and the added
-    # earlier moment stay
+    # least important fact) goes; two generated sentences at least, and the added earlier
+    # moment, stay
     assert [s.text.split()[0] for s in out] == ["Floods", "Storms", "Mayor"]
     assert len(notes) == 1 and "Rail services" in notes[0] and "ranks lowest" in notes[0]
     # a generated sentence telling an earlier moment (d4, 20 April) is never the one to go
@@ -229,11 +229,90 @@ def test_make_room_drops_the_least_important_generated_sentence():
                                           "d4", 0, by_id["d4"].sentences[0].text, 0.05)]
     for f in facts_dated[:3]:
         f.group.date = "2031-05-13"
-    summarize._make_room(dated, [], facts_dated, docs, words=15, notes=[])
+    summarize._fit(dated, [], [], facts_dated, docs, words=15, notes=[])
     assert [s.text.split()[0] for s in dated] == ["Floods", "Storms", "On"]
     out2 = out + [said("Mayor Ivan Petrov asked for 30 million euros.", "d1", 1)]
-    summarize._make_room(out2, [], facts, docs, words=100, notes=notes)
+    summarize._fit(out2, [], [], facts, docs, words=100, notes=notes)
     assert len(out2) == 4 and len(notes) == 1  # under the target: nothing dropped
+
+
+def test_fit_lets_an_untold_important_fact_replace_a_generated_sentence_that_tells_none():
+    docs = cluster()
+    by_id = {d.id: d for d in docs}
+    group = align.FactGroup(members=[("d1", 0), ("d2", 0)], sources=["d1", "d2"], support=2, centrality=0.9,
+                            position=0.0, date=None)
+    mayor = align.FactGroup(members=[("d1", 1)], sources=["d1"], support=1, centrality=0.85, position=0.5, date=None)
+    rail = align.FactGroup(members=[("d1", 2)], sources=["d1"], support=1, centrality=0.8, position=0.9, date=None)
+    facts = [summarize.Fact(g, "d1", i, by_id["d1"].sentences[i].text, score)
+             for i, (g, score) in enumerate([(group, 0.9), (mayor, 0.5), (rail, 0.1)])]
+
+    def said(text, doc, i):
+        s = by_id[doc].sentences[i]
+        return summarize.SummarySentence(text=text, sources=[doc], evidence=[[doc, s.start, s.end]])
+
+    out = [said("Mayor Ivan Petrov said the city needs 30 million euros for the repairs.", "d1", 1),
+           said("Rail services to the capital were suspended after the storm.", "d1", 2),
+           said("The Green Party blamed years of neglect by the city government for it.", "d2", 1)]
+    storms = said("Storms flooded Varna on Tuesday and 2,000 residents left their homes.", "d1", 0)
+    notes: list[str] = []
+    # 13 + 10 + 13 generated words and 11 untold against 1.2 x 30 = 36: the two most
+    # important generated sentences stay, the untold flood fact (0.9) takes the room the
+    # sentence citing no selected fact had
+    added = summarize._fit(out, [(storms, 0.9)], [], facts, docs, words=30, notes=notes)
+    assert added == [storms]
+    assert [s.text.split()[0] for s in out] == ["Mayor", "Rail"]
+    assert any("Green Party" in n and "ranks lowest" in n for n in notes)
+    assert any("added the source sentence" in n and "Storms" in n for n in notes)
+    # no room: the untold fact is left out, and the notes say so
+    out = out[:2]
+    notes = []
+    assert summarize._fit(out, [(storms, 0.9)], [], facts, docs, words=15, notes=notes) == []
+    assert len(out) == 2 and any("left out the untold fact" in n for n in notes)
+
+
+def test_a_fact_is_told_only_by_a_close_sentence_that_keeps_its_names(ctx):
+    fact = "Mayor Ivan Petrov said the city would need 30 million euros to repair the damage."
+    assert summarize._keeps_names("Ivan Petrov said Varna needs 30 million euros for repairs.", fact)
+    assert not summarize._keeps_names("The mayor said the city needs 30 million euros.", fact)
+    assert summarize._keeps_names("Rail services stopped.", "Rail services to the capital were suspended.")
+    docs = cluster()
+    groups = align.run(docs, ctx)
+    facts = summarize.select_facts(docs, groups, ctx, words=80)
+    flood = next(f for f in facts if f.group.support >= 2)
+    told = [summarize.SummarySentence(text=flood.text, sources=flood.group.sources, evidence=[])]
+    embed = ctx.models.embedder.encode
+    # a short cluster: only facts most sources report are added, and the flood is told
+    assert summarize._untold_facts(told, facts, docs, embed, [], every=False) == []
+    # a long cluster: every untold fact of the latest moment is a candidate, most
+    # important first; the earlier moment (d4, 20 April) is added elsewhere, dated
+    untold = summarize._untold_facts(told, facts, docs, embed, [], every=True)
+    texts = [s.text for s, _ in untold]
+    assert any("Petrov" in t for t in texts) and not any("Engineers" in t for t in texts)
+    assert not any("2,000" in t for t in texts)
+    assert [score for _, score in untold] == sorted((score for _, score in untold), reverse=True)
+
+
+def test_shorten_trims_connectives_and_trailing_elaborations_but_keeps_attribution():
+    assert summarize.shorten("Meanwhile, the city council voted to close the old harbour.") == \
+        "The city council voted to close the old harbour."
+    assert summarize.shorten("Officials said on Monday they would send 300 workers to rebuild the sea wall of the port "
+                             "city, as part of a plan first proposed by the mayor last spring.") == \
+        "Officials said on Monday they would send 300 workers to rebuild the sea wall of the port city."
+    # the closing attribution stays when the elaboration before it goes
+    assert summarize.shorten("The city is poised to ask the government for a large loan to rebuild its harbour next "
+                             "month, which could double the port's debt to nearly 90 million euros, the mayor's "
+                             "office said late on Friday.") == \
+        "The city is poised to ask the government for a large loan to rebuild its harbour next month, the " \
+        "mayor's office said late on Friday."
+    # no cut inside a quotation, none that would drop a claim's attribution, none of a short sentence
+    quoted = ('The mayor called the storm "the worst in a century, which no one in the city expected" and asked '
+              'the government and the army for help on Tuesday.')
+    assert summarize.shorten(quoted) == quoted
+    attributed = ("Rail services to the capital will stay suspended for a week, which will cost the port about "
+                  "two million euros, according to the rail company and the port authority.")
+    assert summarize.shorten(attributed) == attributed
+    short = "Rail services were suspended, which angered commuters."
+    assert summarize.shorten(short) == short
 
 
 def test_target_words_adapts(ctx):
