@@ -227,10 +227,11 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
 
 def remaining_slips(text: str, known_spellings: str = "") -> list[str]:
     """The high-precision surface findings of detection in ``text`` (case slips and broken
-    starts are left out: MLQE-PE's post-editors kept many such fragments as they were).
+    starts are left out: MLQE-PE's post-editors kept many such fragments as they were;
+    a subject pronoun repeating the opening name is in: none of them kept one).
     A glued word that ``known_spellings`` also has is a name, not a slip: 0.3-0.9% of
     MLQE-PE dev translations hold one ("DuckDuckGo", "CoolerMaster")."""
-    from .detect.surface import doubled_word, glued_words, stray_honorific
+    from .detect.surface import doubled_word, glued_words, repeated_subject, stray_honorific
 
     glued = [f for f in glued_words(text) if text[f.span[0]:f.span[1]] not in known_spellings]
-    return [f.detail for f in glued + stray_honorific(text) + doubled_word(text)]
+    return [f.detail for f in glued + stray_honorific(text) + doubled_word(text) + repeated_subject(text)]

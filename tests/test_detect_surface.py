@@ -51,6 +51,12 @@ def test_case_slip():
     assert sf.case_slip("He returned to work on Sunday, and she followed.") == []
     assert sf.case_slip("The paper was first reported by The New York Times on Monday.") == []
     assert sf.case_slip('She said: "It is over."') == []
+    # the lower-case form: a subject pronoun repeating the opening name
+    slip = sf.case_slip("Mr. Martin it also faces pressure from the unions.")
+    assert [f.code for f in slip] == ["case_slip"] and slip[0].span == (11, 13)
+    assert sf.case_slip("Mr. Martin told Mr. Lee it was over.") == []
+    assert sf.case_slip("In Carthage they traded goods with the locals.") == []
+    assert sf.case_slip("Anna Lee said it was over.") == []
 
 
 def test_broken_start():

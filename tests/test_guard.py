@@ -99,6 +99,10 @@ def test_a_rewrite_that_keeps_a_machine_translation_slip_is_refused():
         assert not result.ok and "slip" in result.reason, kept
     fixed = "On the border with Russia, Mr. Martin told Mr. Lee himself that 100,000 troops remain."
     assert check_rewrite(garbled, fixed, sources_text="Mr. Lee").ok
+    # the title fixed but the source's resumptive pronoun kept
+    resumptive = "gentlemen. Martin It also faces pressure from the unions."
+    assert "slip" in check_rewrite(resumptive, "Mr. Martin it also faces pressure from the unions.").reason
+    assert check_rewrite(resumptive, "Mr. Martin also faces pressure from the unions.").ok
     # a camel-case name that another text spells the same way is not a slip
     brand = "The DuckDuckGo search engine Said it grew."
     assert check_rewrite(brand, "The DuckDuckGo search engine said it grew.", known_spellings="DuckDuckGo").ok
