@@ -24,6 +24,7 @@ from .detect.crosssource import conflicts, cross_features
 from .detect.features import segment_features
 from .detect.lm import lowest_window, score_texts
 from .detect.model import load_cross_update, load_models
+from .detect.second_look import SecondLook, translation_logprobs
 from .document import Document, Reason
 from .entities import known_word_fn, name_consensus, variant_spans, word_consensus
 
@@ -42,14 +43,24 @@ class Assessment:
 
 
 class Assessor:
-    """Scores MT segments. ``use_lm=False`` is the cheap tier (no language model)."""
+    """Scores MT segments. ``use_lm=False`` is the cheap tier (no language model).
+    ``second_look`` (default: the ``second_look`` setting, with the LM tier): bilingual
+    segments are read again by the generator, source and translation together
+    (detect/second_look.py), for the source languages it was fitted on."""
 
-    def __init__(self, ctx: Context, use_lm: bool = True, model_path: str | None = None):
+    def __init__(self, ctx: Context, use_lm: bool = True, model_path: str | None = None,
+                 second_look: bool | None = None):
         self.ctx = ctx
         self.use_lm = use_lm
         self.models = load_models(model_path)
         self.combiners = self.models["combiners"]
         self.word_threshold = self.models["word_threshold"]
+        if second_look is None:
+            second_look = use_lm and ctx.config.second_look
+        self.second_look = SecondLook.load() if second_look else None
+        if second_look and self.second_look is None:
+            ctx.note("assess", "second-look model missing (summarizer/data/second_look.json; make second-look-model): "
+                               "bilingual segments are scored by the cheap tier only")
 
     def _lm(self, texts: list[str]) -> list[dict] | None:
         if not self.use_lm:
@@ -62,8 +73,10 @@ class Assessor:
             return None
         return score_texts(scorer, texts)
 
-    def score_segments(self, mt: list[str], src: list[str] | None = None, src_lang: str | None = None,
-                       context_docs=None) -> list["Assessment"]:
+    def score_segments(self, mt: list[str], src: list[str] | None = None,
+                       src_lang: str | Sequence[str | None] | None = None, context_docs=None) -> list["Assessment"]:
+        """One ``Assessment`` per translation; ``src`` (optional) the source sentences and
+        ``src_lang`` their language, one code for all or one per segment."""
         mt = list(mt)
         if not mt:
             return []
@@ -81,7 +94,43 @@ class Assessor:
         out = []
         for i, text in enumerate(mt):
             out.append(self._one(text, lm[i] if lm else None, srcs[i], cos[i], langid))
+        if self.second_look is not None and pairs:
+            langs = list(src_lang) if isinstance(src_lang, (list, tuple)) else [src_lang] * len(mt)
+            unfitted = sorted({str(langs[i]) for i in pairs if not self.second_look.covers(langs[i])})
+            if unfitted:
+                self.ctx.note("assess", f"second look not fitted for source language(s) {', '.join(unfitted)} "
+                                        f"(fitted: {', '.join(self.second_look.languages)}): cheap-tier scores")
+            self._second_look(out, mt, srcs, [i for i in pairs if self.second_look.covers(langs[i])
+                                              and self.second_look.wants(out[i].score)], langs)
         return out
+
+    def _second_look(self, out: list["Assessment"], mt: list[str], srcs: list, todo: list[int],
+                     langs: list[str | None]) -> None:
+        """The generator's log-probability of each translation given its source updates
+        the scores; a generator that cannot load or score leaves them as they are, and
+        the run's notes say so."""
+        if not todo:
+            return
+        try:
+            generator = self.ctx.models.generator
+            looked = []
+            for k, i in enumerate(todo):  # ~2 s a sentence on 2 cores: say how far it is
+                self.ctx.report_progress("assess", 1, 3, f"second look {k + 1}/{len(todo)}")
+                looked.append(translation_logprobs(generator, srcs[i], mt[i], langs[i], self.ctx.config.prompts_dir))
+        except Exception as exc:  # no generator: the cheap tier's scores stand
+            self.ctx.note("assess", f"second look skipped ({exc}); bilingual scores from the cheap tier")
+            self.second_look = None
+            return
+        for i, feats in zip(todo, looked):
+            a = out[i]
+            new = self.second_look.update(a.score, feats)
+            a.features.update(feats)
+            a.mode += "+second_look"
+            if new - a.score >= MIN_CONTRIBUTION:
+                a.reasons.insert(0, Reason("unlikely_translation", "the generator finds this an unlikely translation "
+                                           f"of the source (mean token log-prob {feats['sl_mean']:.2f})",
+                                           None, round(new - a.score, 4)))
+            a.score = new
 
     def _langid(self):
         try:
@@ -166,7 +215,9 @@ def run(docs: Sequence[Document], ctx: Context, use_lm: bool | None = None) -> N
     sents = [(doc, s) for doc in docs for s in doc.sentences]
     texts = [s.english for _, s in sents]
     srcs = [s.text if s.translation is not None else s.source_text for _, s in sents]
-    results = assessor.score_segments(texts, srcs if any(srcs) else None)
+    # a translated sentence's own language is its source's; a user-given source's is unknown
+    langs = [s.language if s.translation is not None else None for _, s in sents]
+    results = assessor.score_segments(texts, srcs if any(srcs) else None, langs)
     ctx.report_progress("assess", 1, 3, "scored")
 
     try:

@@ -58,6 +58,9 @@ class Config:
     summary_lang: str = ""  # "" = same as target_lang
     threshold: float = 0.5  # badness above which a sentence is flagged (chosen on dev: eval/train_qe.py)
     assess_lm: bool = True  # SmolLM2 log-prob evidence in detection; False = cheap tier only
+    # Bilingual segments (of the source languages it was fitted on) get the generator's
+    # second look: source and translation read together (detect/second_look.py). False = off.
+    second_look: bool = True
     repair: bool = True
     summary: bool = True
     summary_words: int = 150

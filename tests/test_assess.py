@@ -48,9 +48,56 @@ def test_bilingual_mode_prefers_faithful_translation(ctx):
     mt = ["The government announced new economic measures for 2021 yesterday.",
           "The cat slept on the warm roof for 2019 days."]
     res = Assessor(ctx).score_segments(mt, src, src_lang="ro")
-    assert res[0].mode == "bi_lm" and "bi_cos" in res[0].features
+    assert res[0].mode.startswith("bi_lm") and "bi_cos" in res[0].features
     assert res[1].score > res[0].score
     assert any(r.code == "number_mismatch" for r in res[1].reasons)
+
+
+SECOND_SRC = "Guvernul a anunțat ieri noi măsuri economice pentru fermieri."
+SECOND_MT = ["The government announced new economic measures for farmers yesterday.",
+             "The government denied yesterday any new economic measures for farmers."]
+
+
+def looking_at_everything(assessor):
+    """The shipped second look, applied to every bilingual segment (not only its band)."""
+    from summarizer.detect.second_look import SecondLook
+
+    shipped = SecondLook.load()
+    assert shipped is not None, "summarizer/data/second_look.json is missing"
+    assessor.second_look = SecondLook(shipped.weights, shipped.bias, (0.0, 1.0), shipped.spec)
+    return assessor
+
+
+def test_second_look_reads_source_and_translation_together(ctx):
+    """Real Qwen (forced decoding): the faithful translation is likelier given its source
+    than the meaning-flipped one, and the stacked score ranks them the same way."""
+    from summarizer.detect.second_look import SecondLook, translation_logprobs
+
+    generator = ctx.models.generator
+    good = translation_logprobs(generator, SECOND_SRC, SECOND_MT[0], "ro")
+    flipped = translation_logprobs(generator, SECOND_SRC, SECOND_MT[1], "ro")
+    assert good["sl_n"] >= 8 and good["sl_mean"] > flipped["sl_mean"], (good, flipped)
+    shipped = SecondLook.load()
+    assert shipped.update(0.5, flipped) > shipped.update(0.5, good)  # less likely, more suspect
+    res = looking_at_everything(Assessor(ctx)).score_segments(SECOND_MT, [SECOND_SRC] * 2, src_lang="ro")
+    assert all(r.mode.endswith("+second_look") and "sl_mean" in r.features for r in res)
+    assert res[1].score > res[0].score and all(0.0 <= r.score <= 1.0 for r in res)
+
+
+def test_second_look_without_a_generator_keeps_the_cheap_scores_and_says_so(config):
+    class Broken:
+        name, backend = "broken", "none"
+
+        def token_logprobs(self, text):
+            raise RuntimeError("backend crashed")
+
+    ctx = Context.create(config)
+    ctx.models._generator = Broken()
+    cheap = Assessor(ctx, second_look=False).score_segments(SECOND_MT, [SECOND_SRC] * 2, src_lang="ro")
+    res = looking_at_everything(Assessor(ctx)).score_segments(SECOND_MT, [SECOND_SRC] * 2, src_lang="ro")
+    assert [r.score for r in res] == [r.score for r in cheap]
+    assert not any(r.mode.endswith("+second_look") for r in res)
+    assert any("second look skipped" in n and "backend crashed" in n for n in ctx.notes["assess"])
 
 
 def test_run_fills_every_sentence_and_name_consensus(ctx):
@@ -89,3 +136,12 @@ def test_seeds_garbled_flagged_fluent_not():
     d001 = by_file.get("001") or report.documents[1]
     assert sum(s.flagged for s in d001.sentences) <= 0.1 * len(d001.sentences)
     assert any(e.canonical.endswith("Kuleba") for e in report.entities)
+
+
+def test_second_look_only_for_the_source_languages_it_was_fitted_on(ctx):
+    assessor = Assessor(ctx)
+    assert assessor.second_look is not None and "ro" in assessor.second_look.languages
+    pt = "O governo anunciou ontem novas medidas económicas para os agricultores."
+    res = assessor.score_segments(SECOND_MT, [pt] * 2, src_lang="pt")
+    assert not any(r.mode.endswith("+second_look") for r in res)
+    assert any("not fitted for source language(s) pt" in n for n in ctx.notes["assess"])

@@ -152,4 +152,9 @@ def _detector_meta(assessor) -> dict | None:
     """What the detection model was trained/tuned on (so dev numbers can be read right)."""
     models = getattr(assessor, "models", None)
     meta = models.get("meta") if isinstance(models, dict) else None
-    return meta if isinstance(meta, dict) else None
+    meta = dict(meta) if isinstance(meta, dict) else None
+    look = getattr(assessor, "second_look", None)
+    if meta is not None and look is not None:  # which segments the generator re-read, fitted on what
+        meta["second_look"] = {"band": list(look.band), "weights": look.weights, "bias": look.bias,
+                               "train_rows": look.spec.get("meta", {}).get("train_rows")}
+    return meta
