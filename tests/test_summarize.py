@@ -194,21 +194,27 @@ def test_novelty_rewards_names_the_summary_lacks():
     assert summarize._novelty("Britain offered NATO more troops, Russia said.", covered) == 2 / 3
 
 
-def test_fit_drops_the_least_important_generated_sentence():
+def varna_facts():
+    """The cluster's three d1 facts (the flood, told by two sources; the mayor; the rail
+    line: scores 0.9, 0.5, 0.1) and a maker of summary sentences citing one source sentence."""
     docs = cluster()
     by_id = {d.id: d for d in docs}
-    main = align.FactGroup(members=[("d1", 0), ("d2", 0)], sources=["d1", "d2"], support=2, centrality=0.9,
-                           position=0.0, date=None)
-    minor = align.FactGroup(members=[("d1", 2)], sources=["d1"], support=1, centrality=0.8, position=0.9, date=None)
-    mayor = align.FactGroup(members=[("d1", 1)], sources=["d1"], support=1, centrality=0.85, position=0.5, date=None)
-    facts = [summarize.Fact(main, "d1", 0, by_id["d1"].sentences[0].text, 0.9),
-             summarize.Fact(mayor, "d1", 1, by_id["d1"].sentences[1].text, 0.5),
-             summarize.Fact(minor, "d1", 2, by_id["d1"].sentences[2].text, 0.1)]
+    groups = [align.FactGroup(members=[("d1", 0), ("d2", 0)], sources=["d1", "d2"], support=2, centrality=0.9,
+                              position=0.0, date=None),
+              align.FactGroup(members=[("d1", 1)], sources=["d1"], support=1, centrality=0.85, position=0.5, date=None),
+              align.FactGroup(members=[("d1", 2)], sources=["d1"], support=1, centrality=0.8, position=0.9, date=None)]
+    facts = [summarize.Fact(g, "d1", i, by_id["d1"].sentences[i].text, score)
+             for i, (g, score) in enumerate(zip(groups, (0.9, 0.5, 0.1)))]
 
     def said(text, doc, i):
         s = by_id[doc].sentences[i]
         return summarize.SummarySentence(text=text, sources=[doc], evidence=[[doc, s.start, s.end]])
 
+    return docs, by_id, facts, said
+
+
+def test_fit_drops_the_least_important_generated_sentence():
+    docs, by_id, facts, said = varna_facts()
     out = [summarize.SummarySentence(text="Floods in Varna.", sources=["d1"], evidence=[], note="headline"),
            said("Storms flooded Varna on Tuesday and 2,000 residents left their homes there.", "d1", 0),
            said("Rail services to the capital were suspended on Tuesday after the storm.", "d1", 2),
@@ -237,19 +243,7 @@ def test_fit_drops_the_least_important_generated_sentence():
 
 
 def test_fit_lets_an_untold_important_fact_replace_a_generated_sentence_that_tells_none():
-    docs = cluster()
-    by_id = {d.id: d for d in docs}
-    group = align.FactGroup(members=[("d1", 0), ("d2", 0)], sources=["d1", "d2"], support=2, centrality=0.9,
-                            position=0.0, date=None)
-    mayor = align.FactGroup(members=[("d1", 1)], sources=["d1"], support=1, centrality=0.85, position=0.5, date=None)
-    rail = align.FactGroup(members=[("d1", 2)], sources=["d1"], support=1, centrality=0.8, position=0.9, date=None)
-    facts = [summarize.Fact(g, "d1", i, by_id["d1"].sentences[i].text, score)
-             for i, (g, score) in enumerate([(group, 0.9), (mayor, 0.5), (rail, 0.1)])]
-
-    def said(text, doc, i):
-        s = by_id[doc].sentences[i]
-        return summarize.SummarySentence(text=text, sources=[doc], evidence=[[doc, s.start, s.end]])
-
+    docs, by_id, facts, said = varna_facts()
     out = [said("Mayor Ivan Petrov said the city needs 30 million euros for the repairs.", "d1", 1),
            said("Rail services to the capital were suspended after the storm.", "d1", 2),
            said("The Green Party blamed years of neglect by the city government for it.", "d2", 1)]
