@@ -808,7 +808,7 @@ def _keeps_names(sentence: str, fact: str) -> bool:
 def _untold_facts(out: list[SummarySentence], facts: list[Fact], docs: list[Document], embed,
                  entities: list[Entity], every: bool) -> list[tuple[SummarySentence, float]]:
     """Selected facts no summary sentence tells (none within ``TOLD`` cosine of the
-    representative), as source sentences to add, with their fact's score, most important
+    representative that also keeps its names), as source sentences to add, with their fact's score, most important
     first. ``every`` (long clusters, where the generator sees only fact lines): every
     selected fact of the story's latest moment is a candidate, since the 1.5B generator
     drops whole lines, and which ones changes with small changes to the list (on the
@@ -862,8 +862,8 @@ def _fit(out: list[SummarySentence], untold: list[tuple[SummarySentence, float]]
     ``LENGTH_SLACK`` x the target, most important first; a generated sentence wins a
     tie. Always kept: sentences telling an earlier moment of the story (the summary
     must place it in time), the added earlier moments, and at least two generated
-    sentences (the most important ones). Removes the generated sentences that lose from ``out`` and
-    returns the source sentences that win, noting both.
+    sentences (the most important ones). Removes the generated sentences that lose from
+    ``out`` and returns the source sentences that win, noting both.
     (Dropping by embedding redundancy instead was tried: on the seeds it dropped the lead
     and left "Kuleba issued the call" without its referent.)"""
     def n(s: SummarySentence) -> int:
