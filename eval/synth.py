@@ -12,6 +12,9 @@ from pathlib import Path
 
 NEUS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "neus"
 _FUNC = ["He", "It", "The", "And", "Will", "This", "They", "Has"]
+_NOT_NAMES = {"The", "A", "An", "In", "On", "At", "For", "After", "Since", "When", "As", "But", "And", "Some", "This",
+              "That", "It", "If", "While", "With", "By", "From", "To", "Of", "According", "Despite", "During"}
+_PREPS = {"of", "in", "to", "for", "on", "from", "against", "with"}
 
 
 def clean_sentences(n: int, seed: int = 0, split: str = "train") -> list[str]:
@@ -36,7 +39,8 @@ def _names(words):
 
 def corrupt(sent: str, rng: random.Random) -> tuple[str, str]:
     """(corrupted sentence, kind); one or two damages."""
-    kinds = ["glue", "honorific", "func_cap", "shuffle", "drop", "double", "self_ref", "lower_start", "swap"]
+    kinds = ["glue", "honorific", "func_cap", "shuffle", "drop", "double", "self_ref", "lower_start", "swap",
+             "cap_after_name", "drop_prep", "resumptive"]
     text, done = sent, []
     for _ in range(rng.choice([1, 1, 2])):
         kind = rng.choice(kinds)
@@ -79,6 +83,28 @@ def corrupt(sent: str, rng: random.Random) -> tuple[str, str]:
         elif kind == "lower_start":
             w = w[rng.randrange(1, 3):]
             w[0] = w[0].lower()
+        elif kind == "cap_after_name":  # "Mr. Biden Will use", "peace Ukraine And European"
+            c = [i for i in _names(w) if i + 1 < len(w) and re.match(r"^[a-z]+$", w[i + 1])]
+            if not c:
+                break
+            i = rng.choice(c) + 1
+            w[i] = w[i].capitalize()
+        elif kind == "drop_prep":  # "membership Ukraine", "invasion Ukraine": the case ending lost
+            c = [i for i in range(1, len(w) - 1) if w[i] in _PREPS and re.match(r"^[A-Z][a-z]+", w[i + 1])]
+            if not c:
+                break
+            i = rng.choice(c)
+            del w[i]
+            if i + 1 < len(w) and re.match(r"^[a-z]+$", w[i + 1]):
+                w[i + 1] = w[i + 1].capitalize()
+        elif kind == "resumptive":  # "President Biden He returned": the topic kept before its clause
+            first = n = 1 if w[0] == "The" else 0
+            while n < min(first + 3, len(w) - 1) and w[n] not in _NOT_NAMES and \
+                    re.match(r"^(?:[A-Z][a-z]+\.?|[A-Z]{2,})$", w[n]):
+                n += 1
+            if n == first or not re.match(r"^[a-z]+$", w[n]):
+                break
+            w.insert(n, rng.choice(["He", "It", "They", "She"]))
         elif kind == "swap":
             i = rng.randrange(0, len(w) - 1)
             w[i], w[i + 1] = w[i + 1], w[i]

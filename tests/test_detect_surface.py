@@ -48,6 +48,15 @@ def test_stray_honorific():
 def test_case_slip():
     assert "case_slip" in codes("Minister Martin He returned to work on Sunday.")
     assert "case_slip" in codes("They agreed that peace in Europe And security matter.")
+    # a modal or conjunction capitalised after a name ("... Russia Need to understand")
+    assert "case_slip" in codes("The minister said Norway Need to understand the risk.")
+    assert sf.case_slip("Officials asked what Norway could do.") == []
+    # "And", "If", "The" capitalised between a name and a capitalised word
+    assert "case_slip" in codes("Sanctions will follow on it Norway If Oslo moves troops.")
+    assert "case_slip" in codes("Martin The United Nations and its allies are ready.")
+    assert sf.case_slip("As The New York Times reported, the talks ended.") == []
+    # a headline in title case is style, not a slip
+    assert sf.case_slip("Minister Says He Will Visit The Port On Monday") == []
     assert sf.case_slip("He returned to work on Sunday, and she followed.") == []
     assert sf.case_slip("The paper was first reported by The New York Times on Monday.") == []
     assert sf.case_slip('She said: "It is over."') == []
