@@ -51,11 +51,13 @@ _NEGATIONS = {"not", "no", "never", "without", "nor", "neither", "none", "nobody
 # Titles and honorifics are not facts: MT garbles them ("gentlemen. Biden" for
 # "Mr. Biden"); a repair may add, drop or change them.
 _HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "gentlemen", "madam", "mme", "mlle", "messrs", "m"}
-# Function words that start sentences: capitalised there, never names. (The lower-case
-# vocabulary test catches them too unless the texts at hand happen to lack them.)
+# Function words that start sentences, or that poor MT capitalises after a name ("Russia
+# Need to understand"): never names. (The lower-case vocabulary test catches them too
+# unless the texts at hand happen to lack them; "may" stays out: Theresa May.)
 _FUNCTION_WORDS = set("""a an the this that these those it its he she they we i you his her their our my
 and but or if in on at as for of to from by with about after before since when while where what which who
-there here also however meanwhile nevertheless according than then so yet""".split())
+there here also however meanwhile nevertheless according than then so yet into
+can could should must might will would shall need never has have had is are was were be been do does did""".split())
 _DOUBLE_QUOTES = "“”\"«»„"
 _QUOTE_SPAN = re.compile(r"[“\"«„]([^“”\"«»„]{3,}?)[”\"»“]")
 

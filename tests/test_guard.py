@@ -82,6 +82,8 @@ def test_mt_capitals_honorifics_and_glued_words_are_not_names():
     fixed = "Mr. Okafor will use the call, Mr. Adeyemi has already said. On the border of Nigeria it is calm."
     assert check_rewrite(garbled, fixed).ok
     assert names(garbled, {"will", "already"}) == {"Okafor", "Adeyemi", "Nigeria"}
+    # a modal capitalised after a name is not a name, even when no text has it in lower case
+    assert check_rewrite("Nigeria Need to understand that we agree.", "Nigeria needs to understand that we agree.").ok
 
 
 def test_helpers():
