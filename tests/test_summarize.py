@@ -442,3 +442,37 @@ def test_comma_splice_is_split_but_reporting_clauses_lists_and_places_are_not():
                  "The plant manager near Crosby, Texas has warned that an explosion is likely.",
                  '"The vote was rigged and the count unfair, Democrats refused to accept it," Smith wrote.'):
         assert split_comma_splices(fine) == [fine]
+
+
+def test_two_facts_of_one_moment_with_the_same_figure_count_once(ctx):
+    assert summarize._figures("On 2 January 2022, more than 100,000 troops and 1,150 UK soldiers") == {"100000", "1150"}
+    # two groups (the officials' count; the build-up since October) at cosine 0.89: under
+    # REDUNDANT, but they give the same figure on the same day
+    docs = [
+        make_doc("d1", ["Western officials say Russia has gathered more than 100,000 troops with air and naval forces "
+                        "near Ukraine.",
+                        "Since October, Moscow has moved over 100,000 combat soldiers, tanks and supplies to the "
+                        "Ukrainian frontier and into Belarus.",
+                        "Moscow demands guarantees that Ukraine will never join NATO."], date="2031-05-13"),
+        make_doc("d2", ["Russia has amassed over 100,000 troops and naval forces around Ukraine, according to Western "
+                        "officials.",
+                        "Since October, more than 100,000 Russian soldiers, armour and reinforcements have arrived at "
+                        "the Ukrainian frontier and in Belarus.",
+                        "Moscow has demanded a guarantee that Ukraine is never admitted to NATO."], date="2031-05-13"),
+    ]
+    groups = align.run(docs, ctx)
+    assert len(groups) == 3
+    told = [f.text for f in summarize.select_facts(docs, groups, ctx, words=40)]
+    assert sum("100,000" in t for t in told) == 1, told
+    assert any("NATO" in t for t in told), told
+
+
+def test_an_untold_fact_with_an_unattributed_loaded_term_is_not_added(ctx):
+    docs, by_id, facts, said = varna_facts()
+    told = [said("Storms flooded Varna on Tuesday and 2,000 residents left their homes.", "d1", 0)]
+    embed = ctx.models.embedder.encode
+    before = [s.text for s, _ in summarize._untold_facts(told, facts, docs, embed, [], every=True)]
+    assert any("Rail" in t for t in before)
+    facts[2].text = "The regime suspended rail services to the capital."
+    after = [s.text for s, _ in summarize._untold_facts(told, facts, docs, embed, [], every=True)]
+    assert not any("regime" in t for t in after) and any("Petrov" in t for t in after)
