@@ -131,6 +131,15 @@ def _clean_output(text: str, original: str) -> str:
     return _restore_typography(out, original)
 
 
+_QUOTE_MARKS = "“”\"«»"
+_LONE_CLOSE = re.compile(r"(\w+\W{1,2}\w+[,.]?)([”\"»])")  # the two words before a closing mark
+_LONE_OPEN = re.compile(r"([“\"«])(\w+\W{1,2}\w+)")
+
+
+def _quote_total(text: str) -> int:
+    return sum(text.count(q) for q in _QUOTE_MARKS)
+
+
 def _restore_typography(text: str, original: str) -> str:
     """The generator straightens curly quotes and apostrophes (measured on the seeds);
     put back the original's style so an otherwise good edit is not lost to it."""
@@ -145,6 +154,22 @@ def _restore_typography(text: str, original: str) -> str:
         quoted = f"{open_q}{inner}{close_q}"
         if quoted not in text and inner in text and text.count(inner) == 1:
             text = text.replace(inner, quoted)
+    # a quotation that opens or closes in a neighbouring sentence leaves one mark in this
+    # one (seeds: 'Russia Need to understand that we are united in this regard,” the
+    # California Democrat said.'); the generator drops it as unbalanced. It goes back
+    # after (or before) the same two words, when the rewrite kept them and lost the mark.
+    if _quote_total(text) < _quote_total(original) and _quote_total(original) % 2 == 1:
+        for m in _LONE_CLOSE.finditer(original):
+            words = m.group(1)
+            if text.count(words) == 1 and text.split(words, 1)[1][:1] not in tuple(_QUOTE_MARKS):
+                text = text.replace(words, words + m.group(2))
+                break
+        else:
+            for m in _LONE_OPEN.finditer(original):
+                words = m.group(2)
+                if text.count(words) == 1 and text.split(words, 1)[0][-1:] not in tuple(_QUOTE_MARKS):
+                    text = text.replace(words, m.group(1) + words)
+                    break
     # and spaces out abbreviations ("U.S." -> "U. S.")
     for abbr in set(re.findall(r"\b(?:[A-Z]\.){2,}", original)):
         text = text.replace(". ".join(abbr.rstrip(".").split(".")) + ".", abbr)

@@ -313,3 +313,17 @@ def test_first_letter_only_change_is_not_a_repair_but_a_case_slip_fix_is(fresh_c
                                     sources_text="Biden Imposed sanctions last week."),
                        "Biden imposed sanctions last week.")
     assert result.ok, result.reason
+
+
+def test_a_lone_quotation_mark_of_a_quote_spanning_sentences_is_kept():
+    """The generator drops a mark whose pair is in the neighbouring sentence; it is put
+    back after the same words, so the guard's quotation check can pass."""
+    original = "Russia Need to understand that we are united,” the senator said."
+    out = repair._clean_output("Russia needs to understand that we are united, the senator said.", original)
+    assert out == "Russia needs to understand that we are united,” the senator said."
+    assert check_rewrite(original, out, sources_text=original, consensus={}).ok
+    opening = "“There is no other way than sanctions. Russia Has never seen"
+    assert repair._clean_output("There is no other way than sanctions. Russia has never seen", opening) == \
+        "“There is no other way than sanctions. Russia has never seen"
+    # a rewrite that lost the words around the mark gets no mark
+    assert repair._clean_output("The council met.", "The council Met in the city,” he said.") == "The council met."
