@@ -131,7 +131,7 @@ def _clean_output(text: str, original: str) -> str:
     return _restore_typography(out, original)
 
 
-_QUOTE_MARKS = "“”\"«»"
+_QUOTE_MARKS = ("“", "”", "\"", "«", "»")
 _LONE_CLOSE = re.compile(r"(\w+\W{1,2}\w+[,.]?)([”\"»])")  # the two words before a closing mark
 _LONE_OPEN = re.compile(r"([“\"«])(\w+\W{1,2}\w+)")
 
@@ -161,13 +161,13 @@ def _restore_typography(text: str, original: str) -> str:
     if _quote_total(text) < _quote_total(original) and _quote_total(original) % 2 == 1:
         for m in _LONE_CLOSE.finditer(original):
             words = m.group(1)
-            if text.count(words) == 1 and text.split(words, 1)[1][:1] not in tuple(_QUOTE_MARKS):
+            if text.count(words) == 1 and text.split(words, 1)[1][:1] not in _QUOTE_MARKS:
                 text = text.replace(words, words + m.group(2))
                 break
         else:
             for m in _LONE_OPEN.finditer(original):
                 words = m.group(2)
-                if text.count(words) == 1 and text.split(words, 1)[0][-1:] not in tuple(_QUOTE_MARKS):
+                if text.count(words) == 1 and text.split(words, 1)[0][-1:] not in _QUOTE_MARKS:
                     text = text.replace(words, m.group(1) + words)
                     break
     # and spaces out abbreviations ("U.S." -> "U. S.")

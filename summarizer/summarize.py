@@ -194,7 +194,8 @@ def _novelty(text: str, covered: set[str]) -> float:
 
 
 def _figures(text: str) -> set[str]:
-    """The numbers of a sentence that are figures: not years, not days of the month."""
+    """The numbers of a sentence that are figures: three digits or more, years aside
+    (a day of the month or a small count is shared by unrelated facts too)."""
     return {n for n in numbers_in(text) if not (len(n) <= 2 or (len(n) == 4 and n[:2] in ("19", "20")))}
 
 
