@@ -11,6 +11,8 @@ plain rules and no model, before it may replace the original:
 - dates: month and weekday names are neither dropped nor added;
 - quotations: the number of quotation marks is kept, curly quotes are not
   straightened, and the words inside each quotation are kept;
+- words: a lower-case word the rewrite brings in is English (a word list) or is in
+  the texts at hand: a non-word is a mangled transliteration or a misspelling;
 - negations: the count of negation words is unchanged (a flipped meaning is the
   worst possible "repair");
 - length: within bounds of the original (no truncation, no added commentary);
@@ -23,7 +25,8 @@ What counts as a name: a capitalised word that never occurs in lower case anywhe
 the texts at hand (the original, the rewrite, the sources). Machine-translated text
 capitalises ordinary words mid-sentence ("Mr. Biden Will use the call", "RussiaOn"),
 so capitalisation alone would call "Will" a name; seeing "will" elsewhere says it is
-not one. This needs no word list and works for any English text.
+not one. This needs no word list and works for any English text (the word list serves only the
+lower-case words a rewrite brings in).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
+
+from .lexicon import is_english
 
 # Camel-case glue from MT ("RussiaOn", "UkraineThe"): split before an inner capital.
 _GLUE = re.compile(r"(?<=[a-z\u00e0-\u024f])(?=[A-Z\u00c0-\u00de][a-z])")
@@ -182,6 +187,15 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
     added = sorted(n for n in new_names if n.lower() not in known)
     if added:
         problems.append(f"added name(s) not in any source: {', '.join(added)}")
+
+    # words: a lower-case word the rewrite brings in is English or comes from the texts
+    # at hand; otherwise the model has mangled a transliterated name or term (MLQE-PE
+    # ne-en: "bala quadrant" -> "bal quadrant") or misspelt. Two-letter words and
+    # contractions are left to the other checks (abbreviations, "didn't").
+    strange = sorted({w for w in _words(rewrite) if w.islower() and len(w) > 2 and not re.search(r"['’.]", w)
+                      and w not in known and not is_english(w)})
+    if strange:
+        problems.append(f"word(s) in no English word list and no source: {', '.join(strange)}")
 
     # numbers
     orig_nums, new_nums = numbers(original), numbers(rewrite)

@@ -50,6 +50,17 @@ def test_flipped_negation_is_refused():
     assert negations("He didn't go, and never will.") == 2
 
 
+def test_a_word_in_no_word_list_and_no_source_is_refused():
+    # MLQE-PE ne-en dev: a transliterated name mangled into a non-word
+    original = "He tells history historians that the name of that quadrant is bala quadrant ."
+    mangled = check_rewrite(original, "He tells historians that the name of that quadrant is bal quadrant.")
+    assert not mangled.ok and "no English word list" in mangled.reason and "bal" in mangled.reason
+    assert check_rewrite(original, "He tells historians that the name of that quadrant is bala quadrant.").ok
+    # English words (British spellings too) and words a source has pass
+    assert check_rewrite("The troops go to the centre.", "The troops went to the centre of the town.").ok
+    assert check_rewrite("He go to the hall .", "He goes to the bal hall.", sources_text="a bal hall").ok
+
+
 def test_consensus_spelling_is_allowed_but_another_spelling_is_not():
     assert check_rewrite(ORIGINAL, GOOD.replace("Dmitro Kuleva", "Dmytro Kuleba"), consensus=CONSENSUS).ok
     # without the consensus the same change is a dropped and an added name
