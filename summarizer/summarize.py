@@ -748,13 +748,24 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
     # telling a less important fact: on the seeds, Kiev's call for vigilance leads, and
     # "Kuleba issued the call" follows it); earlier moments close the summary
     for added in _fit(out, untold, earlier, facts, docs, words, notes):
-        rank = _importance(added, facts, docs)
-        at = next((i for i, s in enumerate(out) if s.note != "headline" and _importance(s, facts, docs) < rank),
-                  len(out))
-        out.insert(at, added)
+        out.insert(_place(added, out, facts, docs, embed), added)
     if prompt_mode(docs) == "facts" and headline:
         _title_headline(out, docs, pool, embed, ctx.entities, notes)
     return out + earlier, notes
+
+
+def _place(added: SummarySentence, out: list[SummarySentence], facts: list[Fact], docs: list[Document],
+           embed) -> int:
+    """Where an added source sentence goes in ``out``: where its fact's rank puts it
+    (before the first sentence telling a less important fact), or, when it leans on
+    the sentence before it ("Kuleba issued the call ..."), right after the closest
+    sentence, the one it most likely leans on."""
+    body = [i for i, s in enumerate(out) if s.note != "headline"]
+    if _LEANS_ON_CONTEXT.search(added.text) and body:
+        sims = embed([out[i].text for i in body]) @ embed([added.text])[0]
+        return body[int(np.argmax(sims))] + 1
+    rank = _importance(added, facts, docs)
+    return next((i for i in body if _importance(out[i], facts, docs) < rank), len(out))
 
 
 def _title_headline(out: list[SummarySentence], docs: list[Document], pool: Pool, embed, entities: list[Entity],
@@ -815,6 +826,41 @@ def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[D
                            "earlier moment of the story", entities))
         notes.append(f"added the source sentence of fact {facts[k].text[:60]!r} ({d}): no generated sentence told it")
     return added
+
+
+# Second references (wire style): a person introduced with a title and full name is
+# named by surname after that ("Ukrainian Foreign Minister Dmytro Kuleba" ... "Kuleba").
+_TITLE = (r"(?:(?:Vice |Prime )?President|Prime Minister|(?:Foreign|Defen[cs]e|Armed Forces|Interior|Finance) Minister|"
+          r"Minister|Secretary(?: of State| General)?|Chancellor|Ambassador|Spokes(?:man|woman)|Senator|Sen\.|"
+          r"Rep\.|Governor|Gov\.|Mayor|General|Gen\.|King|Queen|Pope)")
+_NAME = r"[A-Z][a-z\u00e0-\u024f]+(?:-[A-Z][a-z\u00e0-\u024f]+)?"
+_PERSON = rf"{_NAME}(?:\s+(?:de|van|von|da|Le|La|Al|El|bin))*(?:\s+{_NAME}){{1,2}}"
+# a title opens a person's first mention; so does "counterpart" or "leader" ("his French
+# counterpart Jean-Yves Le Drian", "opposition leader Mara Tenn")
+_INTRODUCED = re.compile(rf"(?:\b{_TITLE}|\bcounterpart|\bleader),?\s+(?P<name>{_PERSON})\b")
+# what goes with a repeated full name: a demonym or possessive, then title words
+_TITLED = rf"(?:(?:[A-Z][a-z]{{2,}}(?:ian|ean|ese|ish|ch|an|i)|[A-Z][a-z]+['’]s|US|U\.S\.|UK)\s+)?(?:{_TITLE}\s+)*"
+
+
+def second_references(sentences: list[SummarySentence]) -> list[str]:
+    """Name a person by surname once the summary has introduced them with a title and
+    full name: an added source sentence repeats the introduction ("Ukrainian Foreign
+    Minister Dmytro Kuleba issued the call" after "Ukraine's Foreign Minister Dmytro
+    Kuleba called on the West"), and the words are the length budget's. Edits the
+    sentences in place; returns notes."""
+    surnames: dict[str, str] = {}  # full name -> surname ("Jean-Yves Le Drian" -> "Le Drian")
+    notes = []
+    for s in sentences:
+        if s.note == "headline":
+            continue
+        for full, surname in surnames.items():
+            text, n = re.subn(rf"\b{_TITLED}{re.escape(full)}\b", surname, s.text)
+            if n:
+                notes.append(f"second reference: {full!r} -> {surname!r} in {s.text[:50]!r}")
+                s.text = text
+        for m in _INTRODUCED.finditer(s.text):
+            surnames.setdefault(m.group("name"), m.group("name").split(None, 1)[1])
+    return notes
 
 
 KEPT_NAMES = 2 / 3  # share of a fact's names a sentence must keep to tell it
@@ -1007,6 +1053,7 @@ def run(docs: list[Document], ctx: Context) -> Summary:
         summary.method = "extractive"
         summary.notes.append(f"generator unavailable or failed ({type(exc).__name__}: {str(exc)[:200]}); "
                              "extractive summary from the source sentences")
+    summary.notes += second_references(summary.sentences)
     want = ctx.config.summary_lang or lang
     if want != lang:
         summary = render(summary, ctx, want, lang)

@@ -476,3 +476,30 @@ def test_an_untold_fact_with_an_unattributed_loaded_term_is_not_added(ctx):
     facts[2].text = "The regime suspended rail services to the capital."
     after = [s.text for s, _ in summarize._untold_facts(told, facts, docs, embed, [], every=True)]
     assert not any("regime" in t for t in after) and any("Petrov" in t for t in after)
+
+
+def test_an_added_sentence_that_leans_on_another_follows_it(ctx):
+    docs, by_id, facts, said = varna_facts()
+    embed = ctx.models.embedder.encode
+    out = [summarize.SummarySentence(text="Floods in Varna.", sources=["d1"], evidence=[], note="headline"),
+           said("Storms flooded Varna on Tuesday and 2,000 residents left their homes.", "d1", 0),
+           said("Rail services to the capital were suspended on Tuesday after the storm.", "d1", 2)]
+    # the mayor's fact (0.5) outranks the rail line's (0.1): it goes before the rail sentence
+    mayor = said("Mayor Ivan Petrov said the city needs 30 million euros for the repairs.", "d1", 1)
+    assert summarize._place(mayor, out, facts, docs, embed) == 2
+    # the same fact told as "the decision ..." leans on the rail sentence: it follows it
+    leaning = said("Mayor Ivan Petrov said the decision would stand until the line to the capital was safe.", "d1", 1)
+    assert summarize._place(leaning, out, facts, docs, embed) == 3
+
+
+def test_second_references_name_a_person_by_surname():
+    said = [summarize.SummarySentence(text=t, sources=["d1"], evidence=[]) for t in (
+        "Ukraine's Foreign Minister Dmytro Kuleba called on the West to remain vigilant.",
+        "Ukrainian Foreign Minister Dmytro Kuleba issued the call during a phone call with his French counterpart "
+        "Jean-Yves Le Drian.",
+        "In Paris, Jean-Yves Le Drian met Dmytro Kuleba and the United States envoy.")]
+    notes = summarize.second_references(said)
+    assert said[0].text.startswith("Ukraine's Foreign Minister Dmytro Kuleba called")
+    assert said[1].text.startswith("Kuleba issued the call") and said[1].text.endswith("Jean-Yves Le Drian.")
+    assert said[2].text == "In Paris, Le Drian met Kuleba and the United States envoy."
+    assert len(notes) == 3 and all("second reference" in n for n in notes)
