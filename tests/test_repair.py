@@ -327,3 +327,14 @@ def test_a_lone_quotation_mark_of_a_quote_spanning_sentences_is_kept():
         "“There is no other way than sanctions. Russia has never seen"
     # a rewrite that lost the words around the mark gets no mark
     assert repair._clean_output("The council met.", "The council Met in the city,” he said.") == "The council met."
+
+
+def test_a_resumptive_pronoun_the_generator_kept_is_dropped():
+    # seeds: "gentlemen. Biden It also faces ..." came back as "Mr. Biden it also faces ..."
+    original = "gentlemen. Biden It also faces bipartisan pressure from members of Congress."
+    out = repair._clean_output("Mr. Biden it also faces bipartisan pressure from members of Congress.", original)
+    assert out == "Mr. Biden also faces bipartisan pressure from members of Congress."
+    assert check_rewrite(original, out).ok
+    # a reporting verb after the pronoun, or a plural pronoun, is left alone
+    for kept in ("Mr. Biden he said nothing.", "Vladimir Putin they hate."):
+        assert repair._clean_output(kept, kept) == kept
