@@ -52,17 +52,30 @@ from .prompts import load_prompt
 # cases (the seeds' tag list carried "ukrainian coup"); extend as needed.
 LOADED_TERMS = re.compile(
     r"\b(coup|junta|regime|puppet|terrorists?|thugs?|invaders?|occupiers?|nazis?|fascists?|aggressors?|"
-    r"martyrs?|genocide|massacre|illegals?|radical left|far-left|far-right|extremists?|propaganda)\b", re.I)
+    r"martyrs?|genocide|massacre|illegals?|radical left|far-left|far-right|extremists?|propaganda|"
+    # emotive framing (NeuS val: "The Democratic establishment is in full panic ..., with
+    # moderate Democrats watching in horror"): in NeuS train these words occur 60 times in
+    # the sources and 4 times in the 2,452 human neutral references
+    r"doom(?:sday)?|horror|horrified|bombshell|firestorm|meltdown|walloping|hysteria|hysterical|"
+    r"panic mode|full(?:-blown)? panic|fever pitch)\b", re.I)
 # Wording that attributes a claim to someone.
 ATTRIBUTION = re.compile(
     r"\b(said|says|say|according to|claim(?:s|ed)?|accus(?:e|es|ed)|alleg(?:e|es|ed)|den(?:y|ies|ied)|"
-    r"warn(?:s|ed)?|insist(?:s|ed)?|argu(?:e|es|ed)|assert(?:s|ed)?|told|stated?|report(?:s|ed)?|"
+    r"warn(?:s|ed)?|insist(?:s|ed)?|argu(?:e|es|ed)|assert(?:s|ed)?|told|stated|report(?:s|ed)?|"
     r"call(?:s|ed)|describ(?:e|es|ed)|quoted|announced?|demand(?:s|ed)?|urg(?:e|es|ed)|tweet(?:s|ed)?|"
     r"wr(?:ote|ites)|believes?|fears?|views?)\b|[\"“”]", re.I)
 # A source sentence that reports someone's claim (narrower than ATTRIBUTION, which
 # also accepts quotation marks and reporting verbs in the summary sentence).
 CLAIM = re.compile(r"\b(said|says|according to|claim(?:s|ed)?|accus(?:e|es|ed)|alleg(?:e|es|ed)|"
                    r"insist(?:s|ed)?|den(?:y|ies|ied))\b", re.I)
+
+
+def unattributed_loaded_term(text: str) -> str | None:
+    """The loaded or emotive term ``text`` adopts without attributing it, if any."""
+    m = LOADED_TERMS.search(text)
+    return m.group(0) if m and not ATTRIBUTION.search(text) else None
+
+
 _CITE = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 MAX_FACTS = 8
@@ -172,6 +185,8 @@ def _representative(group: FactGroup, by_id: dict[str, Document]) -> tuple[str, 
         # Western officials' account of the build-up with the troop count, over the one
         # without it)
         penalty -= 0.2 * min(2, len(numbers_in(text)))
+        # a member in neutral words over one that adopts a loaded term
+        penalty += 0.5 * bool(unattributed_loaded_term(text))
         return (garbled(s), s.score + penalty, group.members.index(m))
     return min(group.members, key=key)
 
@@ -344,7 +359,10 @@ def extractive(facts: list[Fact], docs: list[Document], words: int, entities: li
     """The selected facts told with their representative sentences, most important first
     until the word target, then put back in story order."""
     keep, used = [], 0
-    for k in sorted(range(len(facts)), key=lambda k: -facts[k].score):
+    # a fact whose sentence adopts a loaded term is told only when no other is left
+    # (NeuS val: "Lots of Democrats are in full panic that ...")
+    neutral = [k for k in range(len(facts)) if not unattributed_loaded_term(facts[k].text)] or range(len(facts))
+    for k in sorted(neutral, key=lambda k: -facts[k].score):
         n = len(facts[k].text.split())
         if keep and used + n > words * 1.15:
             continue
@@ -459,9 +477,9 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
     wrong = descriptor_conflict(text, pool.descriptors)
     if wrong:
         return Check(False, evidence, wrong)
-    loaded = LOADED_TERMS.search(text)
-    if loaded and not ATTRIBUTION.search(text):
-        return Check(False, evidence, f"adopts the loaded term {loaded.group(0)!r} without attribution")
+    loaded = unattributed_loaded_term(text)
+    if loaded:
+        return Check(False, evidence, f"adopts the loaded term {loaded!r} without attribution")
     docs_cited = {pool.items[k][0] for k in evidence}
     main = docs[pool.items[evidence[0]][0]].sentences[pool.items[evidence[0]][1]].english
     if len(docs_cited) == 1 and len(docs) > 1 and CLAIM.search(main) and not ATTRIBUTION.search(text):
@@ -898,7 +916,7 @@ def _untold_facts(out: list[SummarySentence], facts: list[Fact], docs: list[Docu
         if not every and len(added) >= MAX_ADDED_FACTS:
             break
         text = " ".join(facts[k].text.split())
-        if LOADED_TERMS.search(text) and not ATTRIBUTION.search(text):
+        if unattributed_loaded_term(text):
             continue  # the check every generated sentence passes
         sims = told @ embed([text])[0]
         if any(sims[i] >= TOLD and _keeps_names(out[i].text, text) for i in range(len(out))):

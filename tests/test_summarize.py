@@ -503,3 +503,20 @@ def test_second_references_name_a_person_by_surname():
     assert said[1].text.startswith("Kuleba issued the call") and said[1].text.endswith("Jean-Yves Le Drian.")
     assert said[2].text == "In Paris, Le Drian met Kuleba and the United States envoy."
     assert len(notes) == 3 and all("second reference" in n for n in notes)
+
+
+def test_emotive_framing_is_a_loaded_term_and_the_noun_state_attributes_nothing():
+    # NeuS val: the generated lead copied a source's framing and passed, "state" read as "stated"
+    lead = ("The Democratic establishment is in full panic over the victory in Nevada, with moderate Democrats "
+            "watching in horror as he soared to a landslide victory in the state.")
+    assert summarize.unattributed_loaded_term(lead) == "full panic"
+    assert summarize.unattributed_loaded_term('"I have never seen this level of doom," a Democrat said.') is None
+    assert summarize.unattributed_loaded_term("Moderate Democrats voiced concern over the result.") is None
+
+
+def test_extractive_fallback_leaves_out_a_fact_told_in_loaded_terms():
+    docs, by_id, facts, said = varna_facts()
+    facts[0].text = "Varna is in full panic as a doomsday storm wrecked the city."
+    told = [s.text for s in summarize.extractive(facts, docs, words=100, entities=[])]
+    assert told and not any("panic" in t for t in told)
+    assert any("Petrov" in t for t in told)
