@@ -549,3 +549,19 @@ def test_extractive_fallback_leaves_out_a_fact_told_in_loaded_terms():
     told = [s.text for s in summarize.extractive(facts, docs, words=100, entities=[])]
     assert told and not any("panic" in t for t in told)
     assert any("Petrov" in t for t in told)
+
+
+def test_a_sentence_whose_words_no_source_has_fails_the_check(ctx):
+    # NeuS val: "The debate is expected to be intense, with both candidates trying to outdo
+    # each other in terms of rhetoric and strategy." (10 of 11 content words in no source)
+    docs = cluster()
+    pool = summarize.sentence_pool(docs, ctx)
+    embed = ctx.models.embedder.encode
+
+    def check(text):
+        return summarize.check_sentence(text, embed([text])[0], pool, docs, [])
+
+    invented = check("The storms in Varna are expected to intensify, with experts predicting a tougher season ahead.")
+    assert not invented.ok and "in no source" in invented.problem, invented
+    told = check("Storms flooded Varna on Tuesday and about 2,000 residents had to leave their homes.")
+    assert told.ok, told.problem
