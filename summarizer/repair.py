@@ -35,6 +35,7 @@ from .context import Context
 from .document import Document, Entity, Repair, Sentence
 from .guard import GuardResult, apply_consensus, check_rewrite
 from .prompts import load_prompt
+from .typography import restore_abbreviations
 
 NAME_FIX_MODEL = "name canonicalisation (no rewrite)"
 _CONTEXT_SENTENCES = 3  # closest sentences from other articles shown to the model
@@ -186,9 +187,7 @@ def _restore_typography(text: str, original: str) -> str:
                     text = text.replace(words, m.group(1) + words)
                     break
     # and spaces out abbreviations ("U.S." -> "U. S.")
-    for abbr in set(re.findall(r"\b(?:[A-Z]\.){2,}", original)):
-        text = text.replace(". ".join(abbr.rstrip(".").split(".")) + ".", abbr)
-    return text
+    return restore_abbreviations(text, original)
 
 
 def consensus_map(entities: Sequence[Entity]) -> dict[str, str]:

@@ -47,6 +47,7 @@ from .context import Context
 from .document import Document, Entity, Summary, SummarySentence
 from .entities import is_variant
 from .prompts import load_prompt
+from .typography import restore_abbreviations
 
 # Words whose use adopts one side's framing. Not exhaustive: a guard for the common
 # cases (the seeds' tag list carried "ukrainian coup"); extend as needed.
@@ -746,7 +747,8 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
              headline: bool = True) -> tuple[list[SummarySentence], list[str]]:
     """Write in one call, split, cite each sentence post hoc, check; (sentences, notes)."""
     raw = write(docs, facts, ctx, words)
-    head, body = parse_output(raw)
+    sources_text = " ".join([*(s.english for d in docs for s in d.sentences), *(d.title or "" for d in docs)])
+    head, body = parse_output(restore_abbreviations(raw, sources_text))
     notes: list[str] = []
     if len(body) > 1 and not re.search(r"[.!?\"”’')]$", body[-1]):
         notes.append(f"dropped the last generated sentence {body[-1]!r}: cut off by the length cap")

@@ -565,3 +565,12 @@ def test_a_sentence_whose_words_no_source_has_fails_the_check(ctx):
     assert not invented.ok and "in no source" in invented.problem, invented
     told = check("Storms flooded Varna on Tuesday and about 2,000 residents had to leave their homes.")
     assert told.ok, told.problem
+
+
+def test_spaced_out_abbreviations_are_written_as_the_sources_write_them():
+    from summarizer.typography import restore_abbreviations
+
+    sources = "Managers led a rapt U.S. Senate on a retelling. The U.S. Treasury was hit."
+    assert restore_abbreviations("They led a rapt U. Senate and the U. S. Treasury.", sources) == \
+        "They led a rapt U.S. Senate and the U.S. Treasury."
+    assert restore_abbreviations("The U. Senate met.", "No abbreviation here.") == "The U. Senate met."
