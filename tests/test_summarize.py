@@ -574,3 +574,50 @@ def test_spaced_out_abbreviations_are_written_as_the_sources_write_them():
     assert restore_abbreviations("They led a rapt U. Senate and the U. S. Treasury.", sources) == \
         "They led a rapt U.S. Senate and the U.S. Treasury."
     assert restore_abbreviations("The U. Senate met.", "No abbreviation here.") == "The U. Senate met."
+
+
+def test_what_may_be_told_on_its_own_from_the_sources():
+    assert summarize._reportable("Rail services to the capital were suspended on Tuesday after the storm.")
+    assert not summarize._reportable("There is zero evidence for this.")
+    assert not summarize._reportable("Got a strong opinion on how to vote in this year's election?")
+    assert not summarize._reportable("A vote for me is a vote for jobs, safety and lower taxes in Ohio.")
+    assert summarize._reportable('"We will rebuild," Mayor Ivan Petrov said on Wednesday.')
+    # a loaded term is owned by its quotation marks or a reporting verb, not by a quote elsewhere
+    assert summarize.unattributed_loaded_term("He is a career liar, calling it “a Russian plant.”") == "liar"
+    assert summarize.unattributed_loaded_term("He called the vote “a bombshell”.") is None
+
+
+def test_a_fact_that_leans_on_an_untold_sentence_is_not_added(ctx):
+    docs, by_id, facts, said = varna_facts()
+    embed = ctx.models.embedder.encode
+    # the rail fact rewritten to lean on the sentence before it in d1 (the mayor's request)
+    facts[2].text = "That request was rejected by the government in Sofia on Wednesday."
+    told_flood = [said("Storms flooded Varna on Tuesday and 2,000 residents left their homes.", "d1", 0)]
+    added = [s.text for s, _ in summarize._untold_facts(told_flood, facts, docs, embed, [], every=True)]
+    assert any("Petrov" in t for t in added) and not any("request" in t for t in added)
+    told_mayor = told_flood + [said("Mayor Ivan Petrov said the city would need 30 million euros to repair the "
+                                    "damage.", "d1", 1)]
+    added = [s.text for s, _ in summarize._untold_facts(told_mayor, facts, docs, embed, [], every=True)]
+    assert any("request" in t for t in added)
+
+
+class OneShortSentence:
+    name, backend = "one-sentence", "none"
+
+    def chat(self, *a, **k):
+        return "Floods in Varna\nStorms flooded Varna on Tuesday."
+
+
+def test_a_roundup_the_check_left_short_is_filled_from_the_selected_facts(ctx):
+    docs = cluster()[:3]  # one moment: no earlier moment is added to the 5 generated words
+    align.run(docs, ctx)
+    ctx.models._generator = OneShortSentence()
+    try:
+        summary = summarize.run(docs, ctx)
+    finally:
+        ctx.models._generator = None
+    assert any("every selected fact may be added" in n for n in summary.notes)
+    added = [s for s in summary.sentences if s.note and s.note.startswith("source sentence added")]
+    assert added and any("Petrov" in s.text for s in added)
+    for s in summary.sentences[1:]:
+        words_in_evidence(s, docs)
