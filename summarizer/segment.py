@@ -22,6 +22,11 @@ _NO_BREAK_AFTER = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Col|Lt|Sgt|Capt|Rep|Sen|Gov|Pres|Rev|Hon|Mme|Mlle|No|Vol|vs|etc"
     r"|sir|Sir|gentlemen|Gentlemen|madam|Madam|Messrs|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
     r"|\b[A-Z]|\b(?:[A-Z]\.){1,3}[A-Z])\.$")
+# "1:30 a.m. ET Tuesday": a clock time runs on into its time zone or day (NeuS val: the
+# summary got the fragment "ET Tuesday, Trudeau's Liberal Party had won ...")
+_CLOCK_END = re.compile(r"\b[ap]\.m\.$")
+_CLOCK_GOES_ON = re.compile(r"^(?:[ECMP][SD]?T|GMT|UTC|BST|CES?T|local|Monday|Tuesday|Wednesday|Thursday|Friday|"
+                            r"Saturday|Sunday|on|in|at|and|to|or|local time)\b")
 _GLUED_END = re.compile(r"(?<=[a-z\u00e0-\u024f\)\]])[.!?](?=[A-Z\u00c0-\u024f][a-z])")
 _SENTENCEX_LANGS = {"en", "fr", "pt", "es", "de", "it", "ru", "uk", "ar", "et", "ro"}
 
@@ -90,7 +95,8 @@ def _merge_false_breaks(text: str, spans: list[tuple[int, int]]) -> list[tuple[i
             ps, pe = merged[-1]
             prev = text[ps:pe]
             nxt = text[s:e]
-            if _NO_BREAK_AFTER.search(prev) and nxt[:1].isupper():
+            if (_NO_BREAK_AFTER.search(prev) and nxt[:1].isupper()) or (
+                    _CLOCK_END.search(prev) and _CLOCK_GOES_ON.match(nxt)):
                 merged[-1] = (ps, e)
                 continue
         merged.append((s, e))

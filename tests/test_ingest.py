@@ -81,6 +81,10 @@ def test_segmentation_fixes():
                    "gentlemen. Biden This was said again."]
     t2 = "M. Macron a parlé avec M. Poutine. Il a dit non."
     assert [t2[s:e] for s, e in split_sentences(t2, "fr")] == ["M. Macron a parlé avec M. Poutine.", "Il a dit non."]
+    # a clock time runs on into its time zone or day; a new sentence after it stays apart
+    t3 = "As of 1:30 a.m. ET Tuesday, the party had won 157 seats. Polls shut at 9 p.m. The count began."
+    assert [t3[s:e] for s, e in split_sentences(t3)] == [
+        "As of 1:30 a.m. ET Tuesday, the party had won 157 seats.", "Polls shut at 9 p.m.", "The count began."]
 
 
 MULTILINGUAL = {
