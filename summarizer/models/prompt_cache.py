@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -29,7 +30,13 @@ import numpy as np
 # A stored state is worth restoring only for a long shared prefix: a shorter one is
 # cheaper to evaluate than to read back (~28 KB per token).
 MIN_SHARED_TOKENS = 128
-MAX_ENTRIES = 8  # prompt families kept per model (the project has 5 prompt files)
+MAX_ENTRIES = 8  # prompt families kept per model (the project has 6 prompt files)
+# A prompt that shares this much with a stored family but less than MIN_SHARED_TOKENS
+# has the same fixed part, too short to be worth storing (summarize_fix: a short system
+# prompt, then the sentence): each of its calls would be stored as a family of its own,
+# never restored, and push out the families that are (measured: after a NeuS evaluation
+# the summary prompt's state was gone and the seeds' summary took 45.6 s, not 17 s).
+SAME_FAMILY_TOKENS = 32
 
 
 class StoredState:
@@ -40,6 +47,10 @@ class StoredState:
         self.n_tokens = len(input_ids)
         self.path = path
         self.seed = 0
+        try:  # last use: restoring touches the file, so eviction is least recently used
+            self.used = path.stat().st_mtime
+        except OSError:
+            self.used = 0.0
 
     @property
     def llama_state(self) -> bytes:
@@ -96,6 +107,11 @@ def make_cache(folder: Path):
                 best, n = self._best(key)
             if best is None or n < MIN_SHARED_TOKENS:
                 raise KeyError("no stored prefix")
+            best.used = time.time()
+            try:
+                os.utime(best.path)  # and across processes
+            except OSError:
+                pass
             return best
 
         def __contains__(self, key: Sequence[int]) -> bool:
@@ -104,8 +120,8 @@ def make_cache(folder: Path):
 
         def __setitem__(self, key: Sequence[int], state) -> None:
             with self._lock:
-                if self._best(key)[1] >= MIN_SHARED_TOKENS:
-                    return  # this prompt family is stored already
+                if self._best(key)[1] >= SAME_FAMILY_TOKENS:
+                    return  # this prompt family is stored already (or its fixed part is too short)
                 # the tokens actually in the KV cells (the last sampled token never is)
                 ids = np.asarray(getattr(state, "input_ids", key), dtype=np.intc)
                 name = hashlib.sha1(ids[:MIN_SHARED_TOKENS].tobytes()).hexdigest()[:16]
@@ -119,8 +135,9 @@ def make_cache(folder: Path):
                 except OSError:  # read-only or full disk: run on without storing
                     return
                 self.entries.append(StoredState(ids, state_path))
-                while len(self.entries) > MAX_ENTRIES:  # oldest family out
-                    old = self.entries.pop(0)
+                while len(self.entries) > MAX_ENTRIES:  # least recently used family out
+                    old = min(self.entries, key=lambda e: e.used)
+                    self.entries.remove(old)
                     for p in (old.path, old.path.with_name(old.path.name.replace(".state", ".ids.npy"))):
                         p.unlink(missing_ok=True)
 
@@ -181,7 +198,29 @@ def llama_class():
     return PrefixCachedLlama
 
 
+STALE_DAYS = 14  # a state folder of another copy of a model, unused this long, is deleted
+
+
 def cache_folder(root: Path, model_path: Path, n_ctx: int, llama_cpp_version: str) -> Path:
-    """States are only valid for the same model file, context size and llama.cpp build."""
+    """States are only valid for the same model file, context size and llama.cpp build.
+    Every reinstall of a model package writes a new file (a new folder here), so folders
+    of the same model name unused for ``STALE_DAYS`` are removed (~32 MB each for SmolLM2)."""
     st = model_path.stat()
-    return Path(root) / f"{model_path.stem}-{st.st_size}-{int(st.st_mtime)}-ctx{n_ctx}-llamacpp{llama_cpp_version}"
+    folder = Path(root) / f"{model_path.stem}-{st.st_size}-{int(st.st_mtime)}-ctx{n_ctx}-llamacpp{llama_cpp_version}"
+    _prune_stale(folder)
+    return folder
+
+
+def _prune_stale(folder: Path) -> None:
+    import shutil
+
+    stem = folder.name.split("-ctx")[0].rsplit("-", 2)[0]
+    cutoff = time.time() - STALE_DAYS * 86400
+    try:
+        siblings = [p for p in folder.parent.glob(f"{stem}-*") if p.is_dir() and p != folder]
+        for p in siblings:
+            newest = max((f.stat().st_mtime for f in p.iterdir()), default=p.stat().st_mtime)
+            if newest < cutoff:
+                shutil.rmtree(p, ignore_errors=True)
+    except OSError:  # a cache folder is never worth failing a run for
+        pass
