@@ -95,6 +95,16 @@ def test_extractive_fallback_is_cited(ctx):
     assert {d for s in summary.sentences for d in s.sources} == {"d1", "d2", "d3", "d4"}
 
 
+def summarize_with(generator, docs, ctx):
+    """The summary of ``docs`` with a stand-in generator (logic around the model only)."""
+    align.run(docs, ctx)
+    ctx.models._generator = generator
+    try:
+        return summarize.run(docs, ctx)
+    finally:
+        ctx.models._generator = None
+
+
 class OnlyHeadlines:
     """A generator that writes headlines and no roundup (NeuS val, story 1)."""
 
@@ -106,12 +116,7 @@ class OnlyHeadlines:
 
 def test_a_headline_without_a_roundup_keeps_the_headline_over_source_sentences(ctx):
     docs = cluster()
-    align.run(docs, ctx)
-    ctx.models._generator = OnlyHeadlines()
-    try:
-        summary = summarize.run(docs, ctx)
-    finally:
-        ctx.models._generator = None
+    summary = summarize_with(OnlyHeadlines(), docs, ctx)
     assert summary.sentences[0].note == "headline" and summary.sentences[0].text == "Storms Flood Varna."
     body = summary.sentences[1:]
     assert body and all(s.note == "extractive" for s in body)
@@ -610,12 +615,7 @@ class OneShortSentence:
 
 def test_a_roundup_the_check_left_short_is_filled_from_the_selected_facts(ctx):
     docs = cluster()[:3]  # one moment: no earlier moment is added to the 5 generated words
-    align.run(docs, ctx)
-    ctx.models._generator = OneShortSentence()
-    try:
-        summary = summarize.run(docs, ctx)
-    finally:
-        ctx.models._generator = None
+    summary = summarize_with(OneShortSentence(), docs, ctx)
     assert any("every selected fact may be added" in n for n in summary.notes)
     added = [s for s in summary.sentences if s.note and s.note.startswith("source sentence added")]
     assert added and any("Petrov" in s.text for s in added)
