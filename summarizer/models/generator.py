@@ -220,7 +220,7 @@ class TransformersGenerator:
 
     def __init__(self, model: str | Path, *, name: str | None = None, n_threads: int = 2,
                  allow_hub: bool = False, device: str = "auto", seed: int = 0,
-                 dequantised_cache: Path | None = None, batch_size: int = 16):
+                 dequantised_cache: Path | None = None, batch_size: int = 16, dtype: str = "auto"):
         apply_runtime_environment()
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -261,7 +261,10 @@ class TransformersGenerator:
                              fix=hint) from exc
         self.model.eval()
         if save_to is not None:
-            self._save_dequantised(save_to)
+            self._save_dequantised(save_to)  # float32, whatever this process runs in
+        self.dtype = cpu_dtype(dtype) if device == "cpu" else "float16"
+        if self.dtype != "float32" and device == "cpu":
+            self.model = self.model.to(getattr(torch, self.dtype))
         self.load_seconds = time.perf_counter() - start
         self._lock = threading.RLock()
 
@@ -420,7 +423,22 @@ class TransformersGenerator:
 
         return {"name": self.name, "backend": self.backend, "source": self.source,
                 "transformers": transformers.__version__, "torch": self._torch.__version__,
-                "device": self.device}
+                "device": self.device, "dtype": self.dtype}
+
+
+DTYPES = ("auto", "float32", "bfloat16")
+
+
+def cpu_dtype(setting: str) -> str:
+    """The ``torch_dtype`` setting -> the type the weights run in on this CPU."""
+    if setting not in DTYPES:
+        raise ValueError(f"unknown torch_dtype {setting!r} (expected one of {', '.join(DTYPES)})")
+    if setting != "auto":
+        return setting
+    import torch
+
+    native = getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
+    return "bfloat16" if native else "float32"
 
 
 # GGUF files up to this size are kept dequantised after the first load (SmolLM2:
@@ -462,7 +480,8 @@ def load_generator(config: Config, model: str | None = None, backend: str | None
     backend = backend or config.generator_backend
     if backend == "auto":
         backend = "llamacpp" if llamacpp_available() else "transformers"
-    key = (backend, model, config.n_threads, config.context_size, str(config.home), config.prompt_cache)
+    key = (backend, model, config.n_threads, config.context_size, str(config.home), config.prompt_cache,
+           config.torch_dtype)
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
@@ -478,7 +497,7 @@ def load_generator(config: Config, model: str | None = None, backend: str | None
         elif backend == "transformers":
             gen = TransformersGenerator(gguf or model, name=nice, n_threads=config.n_threads,
                                         allow_hub=config.allow_hub, seed=config.seed,
-                                        dequantised_cache=config.home / "dequantised")
+                                        dequantised_cache=config.home / "dequantised", dtype=config.torch_dtype)
         else:
             raise ValueError(f"unknown generator backend {backend!r} (expected llamacpp, transformers or auto)")
         _CACHE[key] = gen
