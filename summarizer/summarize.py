@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -808,7 +808,7 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
         if not chk.ok:
             notes.append(f"dropped generated sentence {text!r}: {chk.problem}")
             continue
-        text = _say_when(text, [docs[pool.items[k][0]].date for k in chk.evidence], latest)
+        text = _say_when(text, [docs[pool.items[k][0]].date for k in chk.evidence], latest, docs)
         if chk.from_titles:
             note = "; ".join(x for x in (note, "from the titles: " + ", ".join(chk.from_titles)) if x)
         out.append(_cite_pool(text, chk.evidence, pool, docs, note, ctx.entities))
@@ -907,7 +907,7 @@ def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[D
     for d in sorted(by_date):
         k = max(by_date[d], key=lambda k: (not garbled(by_id[facts[k].doc_id].sentences[facts[k].index]),
                                            facts[k].score))
-        text = _say_when(" ".join(facts[k].text.split()), [d], latest)
+        text = _say_when(" ".join(facts[k].text.split()), [d], latest, docs)
         added.append(_cite(text, [k], facts, docs, "source sentence added: the generated text left out this "
                            "earlier moment of the story", entities))
         notes.append(f"added the source sentence of fact {facts[k].text[:60]!r} ({d}): no generated sentence told it")
@@ -1081,6 +1081,10 @@ def _fit(out: list[SummarySentence], untold: list[tuple[SummarySentence, float]]
     return added
 
 
+def _lower_case_words(docs: Sequence[Document]) -> set[str]:
+    return {w for doc in docs for sent in doc.sentences for w in re.findall(r"\b[a-z]+\b", sent.english)}
+
+
 # Sentence openers that may be lowercased after a date prefix; anything else (names,
 # titles such as "President") keeps its capital.
 _LOWER_OPENERS = {"the", "a", "an", "it", "its", "this", "that", "these", "those", "there", "he", "she", "they",
@@ -1090,9 +1094,13 @@ _LOWER_OPENERS = {"the", "a", "an", "it", "its", "this", "that", "these", "those
 _PRESENT_TENSE = re.compile(r"\b(?:has|have|is|are|am)\b", re.I)
 
 
-def _say_when(text: str, evidence_dates: list[str | None], latest: str | None) -> str:
+def _say_when(text: str, evidence_dates: list[str | None], latest: str | None,
+              docs: Sequence[Document] = ()) -> str:
     """A sentence told only by articles of an earlier moment of the story says when: if
-    the model left the date out, the articles' date goes in front."""
+    the model left the date out, the articles' date goes in front. Its first word loses
+    its capital when it is a listed opener, or a word the sources (``docs``) write in
+    lower case that does not head a name ("On 20 April 2031, engineers warned", not
+    "Engineers warned"; "President Biden" and "Russia" keep theirs)."""
     dates = {d for d in evidence_dates}
     if not latest or None in dates or len(dates) != 1:
         return text
@@ -1106,7 +1114,8 @@ def _say_when(text: str, evidence_dates: list[str | None], latest: str | None) -
         return text
     y, m, d = (int(x) for x in date.split("-"))
     first, _, rest = text.partition(" ")
-    if first.lower() in _LOWER_OPENERS:
+    if first.lower() in _LOWER_OPENERS or (first[1:].islower() and not rest[:1].isupper()
+                                           and first.lower() in _lower_case_words(docs)):
         first = first.lower()
     # "On 6 December 2021, the government has already said" is not English: a sentence
     # in the present or present perfect tells the state of things as of that date

@@ -173,6 +173,15 @@ def test_earlier_moments_say_when_and_keep_capitals():
     assert summarize._say_when("The talks ended.", ["2022-01-29"], "2022-01-30") == "The talks ended."
     assert summarize._say_when("In December the talks ended.", ["2021-12-06"], "2022-01-30") == "In December the talks ended."
     assert summarize._say_when("The talks ended.", ["2021-12-06", "2022-01-30"], "2022-01-30") == "The talks ended."
+    # a word the sources write in lower case loses its capital; a title before a name and
+    # a name the sources always capitalise keep theirs
+    docs = [make_doc("d1", ["Russia said the engineers and the president had warned of floods."])]
+    assert summarize._say_when("Engineers warned of floods.", ["2021-12-06"], "2022-01-30", docs) \
+        == "On 6 December 2021, engineers warned of floods."
+    assert summarize._say_when("President Biden warned of floods.", ["2021-12-06"], "2022-01-30", docs) \
+        == "On 6 December 2021, President Biden warned of floods."
+    assert summarize._say_when("Russia warned of floods.", ["2021-12-06"], "2022-01-30", docs) \
+        == "On 6 December 2021, Russia warned of floods."
 
 
 def test_parse_output_headline_and_sentences():
