@@ -630,3 +630,16 @@ def test_a_roundup_the_check_left_short_is_filled_from_the_selected_facts(ctx):
     assert added and any("Petrov" in s.text for s in added)
     for s in summary.sentences[1:]:
         words_in_evidence(s, docs)
+
+
+def test_datelines_are_dropped_and_outlet_verbs_count_as_loaded():
+    assert summarize.drop_dateline("WASHINGTON — The House approved the bill.") == "The House approved the bill."
+    assert summarize.drop_dateline("KYIV, Ukraine (Reuters) — Ukraine urged the West.") == "Ukraine urged the West."
+    assert summarize.drop_dateline("U.S. — Russia talks resumed.") == "U.S. — Russia talks resumed."
+    # further into an article a capitalised word before a dash is not a dateline
+    assert summarize.drop_dateline("NATO — The alliance met.", opens_article=False) == "NATO — The alliance met."
+    assert summarize.unattributed_loaded_term("The social-distancing deniers have arrived.") == "deniers"
+    assert summarize.unattributed_loaded_term("The hack sent experts into a panic.") == "into a panic"
+    assert summarize.unattributed_loaded_term("Trump slammed the report.") == "slammed"
+    assert summarize.unattributed_loaded_term("Critics said Trump slammed the report.") is None
+    assert summarize.unattributed_loaded_term("Panic buying emptied the shelves.") is None
