@@ -17,7 +17,6 @@ that probability in log-odds with weights fitted on synthetic clusters
 from __future__ import annotations
 
 import threading
-
 from dataclasses import dataclass, field
 from typing import Sequence
 

@@ -926,7 +926,8 @@ def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[D
     for d in sorted(by_date):
         k = max(by_date[d], key=lambda k: (not garbled(by_id[facts[k].doc_id].sentences[facts[k].index]),
                                            facts[k].score))
-        text = _say_when(" ".join(facts[k].text.split()), [d], latest, docs)
+        # the dateline goes before the date is put in front ("On 2 January 2022, WASHINGTON — ...")
+        text = _say_when(drop_dateline(" ".join(facts[k].text.split()), facts[k].index <= 1), [d], latest, docs)
         added.append(_cite(text, [k], facts, docs, "source sentence added: the generated text left out this "
                            "earlier moment of the story", entities))
         notes.append(f"added the source sentence of fact {facts[k].text[:60]!r} ({d}): no generated sentence told it")
