@@ -1,8 +1,12 @@
 """Sentences per second of the assess tiers on MLQE-PE dev MT (target-only), 2 threads.
 
-    PYTHONPATH=. python eval/qe_speed.py [n]
+    PYTHONPATH=. python eval/qe_speed.py [n] [repeats]
+
+Each tier runs `repeats` times (default 3) and prints every rate and the median: on a
+shared 2-core VM one run of a few seconds moves by +-15% with the neighbours' load.
 """
 
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -15,6 +19,7 @@ from summarizer.config import Config  # noqa: E402
 from summarizer.context import Context  # noqa: E402
 
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 rows = qe_cache.load_split("ro-en", "dev")[:n]
 mt = [r["mt"] for r in rows]
 ctx = Context.create(Config.load(threads=2))
@@ -22,7 +27,11 @@ ctx.models.scorer.token_logprobs("warm up")
 ctx.models.langid.detect("warm up the detector")
 for use_lm in (False, True):
     a = Assessor(ctx, use_lm=use_lm)
-    t = time.perf_counter()
-    a.score_segments(mt)
-    dt = time.perf_counter() - t
-    print(f"{'LM tier' if use_lm else 'cheap tier'}: {len(mt) / dt:.1f} sentences/s ({len(mt)} in {dt:.1f} s)")
+    rates = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a.score_segments(mt)
+        rates.append(len(mt) / (time.perf_counter() - t))
+    runs = ", ".join(f"{r:.1f}" for r in rates)
+    print(f"{'LM tier' if use_lm else 'cheap tier'}: {statistics.median(rates):.1f} sentences/s median "
+          f"of {repeats} runs over {len(mt)} sentences ({runs})")

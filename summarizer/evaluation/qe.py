@@ -33,7 +33,7 @@ def _spans(a: Any) -> list[list[int]] | None:
 
 
 def evaluate_qe(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir=None, progress: bool = True,
-                assessor=None, batch_size: int = 16, n_resamples: int = 1000) -> dict[str, Any]:
+                assessor=None, batch_size: int = 32, n_resamples: int = 1000) -> dict[str, Any]:
     if mode not in ("target", "bilingual"):
         raise ValueError(f"mode must be target or bilingual, not {mode!r}")
     if assessor is None:
