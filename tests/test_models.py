@@ -264,3 +264,33 @@ def test_torch_dtype_setting_is_resolved_for_this_cpu():
     assert cpu_dtype("auto") == ("bfloat16" if native else "float32")
     with pytest.raises(ValueError, match="torch_dtype 'half'"):
         cpu_dtype("half")
+
+
+def test_prompt_lookup_draft_proposes_what_followed_the_latest_occurrence():
+    import numpy as np
+
+    from summarizer.models.speculative import PromptLookupDraft
+
+    draft = PromptLookupDraft(num_pred_tokens=3)
+    # "7 8" occurs twice before the end: the later occurrence (followed by 9 5 6) wins
+    ids = np.array([7, 8, 1, 2, 3, 4, 7, 8, 9, 5, 6, 0, 7, 8], dtype=np.intc)
+    assert draft(ids).tolist() == [9, 5, 6]
+    assert draft(np.array([4, 5, 6], dtype=np.intc)).tolist() == []  # nothing repeats: no draft
+    assert draft.stats.drafts == 1 and draft.stats.proposed == 3
+
+
+def test_drafted_decoding_gives_the_same_text_in_fewer_passes(config):
+    # a copy-heavy task, as a minimal post-edit is: the prompt-lookup draft is verified by
+    # the model itself, so greedy output is unchanged while the model runs fewer passes
+    plain = load_generator(config.replace(draft_tokens=0), model="smollm2", backend="llamacpp")
+    drafted = load_generator(config.replace(draft_tokens=3), model="smollm2", backend="llamacpp")
+    assert plain is not drafted and drafted.info()["draft_tokens"] == 3
+    sentence = "The foreign ministers of France and Ukraine spoke by telephone on Saturday about the troops."
+    messages = [{"role": "user", "content": f"Repeat this sentence exactly:\n{sentence}"}]
+    a = plain.chat(messages, max_tokens=40, stop=["\n"])
+    stats = drafted._llm.draft_model.stats
+    before = stats.passes
+    b = drafted.chat(messages, max_tokens=40, stop=["\n"])
+    n = drafted.count_tokens(b)
+    assert a == b and n >= 10
+    assert stats.passes - before < n  # drafts were accepted: fewer passes than tokens

@@ -88,7 +88,8 @@ class LlamaCppGenerator:
     backend = "llamacpp"
 
     def __init__(self, model_path: str | Path, *, name: str | None = None, n_ctx: int = 4096,
-                 n_threads: int = 2, seed: int = 0, score_ctx: int = 512, prompt_cache: Path | None = None):
+                 n_threads: int = 2, seed: int = 0, score_ctx: int = 512, prompt_cache: Path | None = None,
+                 draft_tokens: int = 0):
         try:
             import llama_cpp
         except ImportError as exc:
@@ -114,6 +115,13 @@ class LlamaCppGenerator:
             self.prompt_cache = make_cache(cache_folder(prompt_cache, self.path, n_ctx,
                                                         package_version("llama-cpp-python")))
             self._llm.set_cache(self.prompt_cache)
+        self.draft_tokens = max(0, draft_tokens)
+        if self.draft_tokens:
+            # prompt-lookup drafts, verified by the model itself: same output, fewer passes
+            # (speculative.py); set after loading, so llama.cpp keeps last-token logits
+            from .speculative import PromptLookupDraft
+
+            self._llm.draft_model = PromptLookupDraft(num_pred_tokens=self.draft_tokens)
         self.load_seconds = time.perf_counter() - start
 
     def _load(self, n_ctx: int, logits_all: bool):
@@ -204,7 +212,8 @@ class LlamaCppGenerator:
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "backend": self.backend, "path": str(self.path),
                 "llama_cpp_python": package_version("llama-cpp-python"), "n_ctx": self.n_ctx,
-                "threads": self.n_threads, "prompt_cache": self.prompt_cache is not None}
+                "threads": self.n_threads, "prompt_cache": self.prompt_cache is not None,
+                "draft_tokens": self.draft_tokens}
 
 
 # --- transformers -----------------------------------------------------------------
@@ -514,7 +523,7 @@ def load_generator(config: Config, model: str | None = None, backend: str | None
     if backend == "auto":
         backend = "llamacpp" if llamacpp_available() else "transformers"
     key = (backend, model, config.n_threads, config.context_size, str(config.home), config.prompt_cache,
-           config.torch_dtype)
+           config.torch_dtype, config.draft_tokens)
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
@@ -526,7 +535,8 @@ def load_generator(config: Config, model: str | None = None, backend: str | None
                                  fix="use --backend transformers for Hugging Face ids and folders")
             gen: Generator = LlamaCppGenerator(gguf, name=nice, n_ctx=config.context_size,
                                                n_threads=config.n_threads, seed=config.seed,
-                                               prompt_cache=config.home / "llama-states" if config.prompt_cache else None)
+                                               prompt_cache=config.home / "llama-states" if config.prompt_cache else None,
+                                               draft_tokens=config.draft_tokens)
         elif backend == "transformers":
             gen = TransformersGenerator(gguf or model, name=nice, n_threads=config.n_threads,
                                         allow_hub=config.allow_hub, seed=config.seed,

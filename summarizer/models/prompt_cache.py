@@ -175,7 +175,9 @@ def llama_class():
 
     import llama_cpp
 
-    class PrefixCachedLlama(llama_cpp.Llama):
+    from .speculative import DraftVerifyingEval
+
+    class PrefixCachedLlama(DraftVerifyingEval, llama_cpp.Llama):
         def save_state(self):
             return _LiveState(self)
 
