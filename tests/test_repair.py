@@ -262,6 +262,12 @@ def test_typography_of_the_original_is_restored():
     assert out == "He said the “key question” was open, and the U.S. side’s answer “not enough”."
     assert repair._clean_output("Corrected sentence: The port is open.\nNote: fixed case.", "the port Is open.") \
         == "The port is open."
+    # a date keeps the original's order; the rewrite's other dates are its own
+    assert repair._clean_output("On June 17, Pétain spoke, and on June 18 he left.",
+                                "On 17 June , Pétain spoke and on June 18 he left .") \
+        == "On 17 June, Pétain spoke, and on June 18 he left."
+    assert repair._clean_output("They met on 30 December.", "They met on December 30th.") \
+        == "They met on December 30."
 
 
 def test_other_articles_inform_but_cannot_license_a_new_name(fresh_ctx):
