@@ -60,7 +60,9 @@ class Config:
     # llama.cpp: tokens drafted by prompt lookup per model pass and verified by the
     # generator itself (summarizer/models/speculative.py); 0 = off. Qwen2.5-1.5B on 2
     # cores: a pass of 1/2/4/5/8 tokens takes 93/140/168/207/348 ms, so 3 drafted tokens
-    # (a pass of 4); seeds repair 208 -> 166 s (2.7 tokens a pass; 6 drafted: 194 s).
+    # (a pass of 4); seeds repair 208 -> 166 s (2.7 tokens a pass; 6 drafted: 194 s), NeuS
+    # summaries 17.2 -> 11.4 s a story. Batched passes round differently: near-ties can
+    # flip (13 of 40 NeuS val summaries changed; see speculative.py for the scores).
     draft_tokens: int = 3
     seed: int = 0
     allow_hub: bool = False  # opt in to reaching a model hub; offline by default

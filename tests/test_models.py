@@ -281,7 +281,8 @@ def test_prompt_lookup_draft_proposes_what_followed_the_latest_occurrence():
 
 def test_drafted_decoding_gives_the_same_text_in_fewer_passes(config):
     # a copy-heavy task, as a minimal post-edit is: the prompt-lookup draft is verified by
-    # the model itself, so greedy output is unchanged while the model runs fewer passes
+    # the model itself, so greedy output is the same (batched passes round differently,
+    # which can flip a near-tie; not on this text) while the model runs fewer passes
     plain = load_generator(config.replace(draft_tokens=0), model="smollm2", backend="llamacpp")
     drafted = load_generator(config.replace(draft_tokens=3), model="smollm2", backend="llamacpp")
     assert plain is not drafted and drafted.info()["draft_tokens"] == 3

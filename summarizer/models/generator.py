@@ -117,7 +117,7 @@ class LlamaCppGenerator:
             self._llm.set_cache(self.prompt_cache)
         self.draft_tokens = max(0, draft_tokens)
         if self.draft_tokens:
-            # prompt-lookup drafts, verified by the model itself: same output, fewer passes
+            # prompt-lookup drafts, verified by the model itself: fewer passes, same sampler
             # (speculative.py); set after loading, so llama.cpp keeps last-token logits
             from .speculative import PromptLookupDraft
 
