@@ -120,3 +120,25 @@ def test_a_rewrite_that_keeps_a_machine_translation_slip_is_refused():
     brand = "The DuckDuckGo search engine Said it grew."
     assert check_rewrite(brand, "The DuckDuckGo search engine said it grew.", known_spellings="DuckDuckGo").ok
     assert "slip" in check_rewrite(brand, "The DuckDuckGo search engine said it grew.").reason
+
+
+def test_a_collapsed_repetition_is_refused_but_a_doubled_word_slip_may_go():
+    # MLQE-PE ru-en dev: "— Озвучь , озвучь ." machine-translated "Sound , sound ."
+    # (post-edit "Voice , voice ."); the model's "Sound." dropped half of what was said
+    refused = check_rewrite("Sound , sound .", "Sound.")
+    assert not refused.ok and "repetition" in refused.reason and "'sound' 2 -> 1" in refused.reason
+    # an adjacent doubled word is a slip, and honorifics, function words and names are
+    # not counted ("the sir", "Mr. Putin"; the name check guards names)
+    assert check_rewrite("The talks talks ended on Monday.", "The talks ended on Monday.").ok
+    assert check_rewrite("sir. Putin told the sir that the talks ended.", "Mr. Putin told him that the talks ended.").ok
+
+
+def test_a_translation_is_not_cut_when_its_source_is_known():
+    # MLQE-PE si-en dev: "at the same time" cut (the post-edit keeps it: "at that time")
+    mt = "The position of Vice President of the council at the same time was filled by Madame Adeline Molamura ."
+    cut = "The position of Vice President of the council was filled by Madame Adeline Molamura."
+    refused = check_rewrite(mt, cut, source="...", sources_text="...")
+    assert not refused.ok and "cut word(s)" in refused.reason and "same" in refused.reason
+    # target-only text may lose MT debris; a rewrite that replaces words is an edit
+    assert check_rewrite(mt, cut).ok
+    assert check_rewrite(mt, cut.replace("council was", "council then was"), source="...").ok

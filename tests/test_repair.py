@@ -118,23 +118,38 @@ def test_rejected_rewrite_is_kept_with_its_reason(fresh_ctx):
     assert doc.sentences[0].english == GARBLED  # the original stays in force
 
 
-def test_detection_must_score_the_rewrite_better(fresh_ctx):
-    class Worse:
-        def score_segments(self, mt, src=None, src_lang=None):
-            from types import SimpleNamespace
+class FixedScores:
+    """Detection stand-in: originals score ``before``, rewrites ``after``."""
 
-            half = len(mt) // 2  # originals first, then rewrites
-            return [SimpleNamespace(score=0.6 if i < half else 0.9, reasons=[]) for i in range(len(mt))]
+    def __init__(self, before, after):
+        self.before, self.after = before, after
 
+    def score_segments(self, mt, src=None, src_lang=None):
+        from types import SimpleNamespace
+
+        half = len(mt) // 2  # originals first, then rewrites
+        return [SimpleNamespace(score=self.before if i < half else self.after, reasons=[]) for i in range(len(mt))]
+
+
+def _repair_garbled(fresh_ctx, assessor):
     gen = ScriptedGenerator(["Mr. Okafor told reporters in Lagos that the port will see no reopening before 2025."] * 2)
     rep = repair.Repairer(fresh_ctx, generator=gen)
-    rep._assessor = Worse()
+    rep._assessor = assessor
     honorific = [Reason("stray_honorific", "'sir.' before a name", None, 1.0)]
-    out = rep.repair_segments([GARBLED, "The port is open."], assessments=[
+    return rep.repair_segments([GARBLED, "The port is open."], assessments=[
         type("A", (), {"score": 0.9, "reasons": honorific})(), type("A", (), {"score": 0.1})()])
+
+
+def test_detection_must_score_the_rewrite_better(fresh_ctx):
+    out = _repair_garbled(fresh_ctx, FixedScores(0.6, 0.9))
     assert out[0].flagged and not out[0].applied and "detection" in out[0].guard
     assert out[0].output == GARBLED and out[0].candidate.startswith("Mr. Okafor")
     assert not out[1].flagged and out[1].output == "The port is open." and out[1].guard == "not flagged"
+    # better by less than the margin is scoring noise, not a repair
+    out = _repair_garbled(fresh_ctx, FixedScores(0.547, 0.546))
+    assert not out[0].applied and f"better by {repair.BETTER_BY:g}" in out[0].guard and "0.546 vs 0.547" in out[0].guard
+    out = _repair_garbled(fresh_ctx, FixedScores(0.547, 0.52))
+    assert out[0].applied and out[0].output.startswith("Mr. Okafor")
 
 
 def test_repair_segments_applies_guarded_rewrites(fresh_ctx):
