@@ -846,7 +846,7 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
         notes.append("no generated roundup sentence passed the check: the roundup is the selected facts' "
                      "source sentences under the generated headline")
         return out + extractive(facts, docs, words, ctx.entities), notes
-    earlier = _earlier_moments(out, facts, docs, latest, notes, ctx.entities)
+    earlier = _earlier_moments(out, facts, docs, latest, notes, pool, ctx)
     # a roundup the check has cut to under half its target (NeuS val: two of three
     # generated sentences adopted an outlet's verdicts) is filled from every selected fact
     told_words = sum(len(s.text.split()) for s in out + earlier if s.note != "headline")
@@ -913,11 +913,77 @@ def _title_headline(out: list[SummarySentence], docs: list[Document], pool: Pool
         return
 
 
+EARLIER_LINES = 2  # facts (after the titles) the generator gets for an earlier date
+EARLIER_MAX_WORDS = 30  # a longer generated sentence for an earlier moment is not used
+
+
+def _earlier_lines(date: str, facts: list[Fact], docs: list[Document], groups: list[FactGroup],
+                   entities: list[Entity]) -> str:
+    """The generator's material for an earlier date: the titles of that date's articles,
+    then the first ``EARLIER_LINES`` facts by position in their article (a report's
+    lead tells its main news), none garbled, none repeating a title."""
+    by_id = _by_id(docs)
+    titles = [" ".join(d.title.split()) for d in docs if d.date == date and d.title]
+    lines = [f"Title: {t}" for t in titles]
+    seen = {t.rstrip(".") for t in titles}
+    dated = [g for g in groups if g.date == date] or [f.group for f in facts if f.group.date == date]
+    for g in sorted(dated, key=lambda g: (g.position, -g.support)):
+        doc_id, idx = _representative(g, by_id)
+        s = by_id[doc_id].sentences[idx]
+        text = shorten(s.english)
+        if garbled(s) or text.rstrip(".") in seen or not _reportable(text):
+            continue
+        seen.add(text.rstrip("."))
+        lines.append("- " + text)
+        if len(lines) - len(titles) >= EARLIER_LINES:
+            break
+    return canonicalise("\n".join(lines), entities).replace("</facts>", "")
+
+
+def _write_earlier(date: str, facts: list[Fact], docs: list[Document], pool: Pool, ctx: Context,
+                   latest: str) -> tuple[SummarySentence | None, str]:
+    """One generated, checked sentence for an earlier date, or (None, why not)."""
+    y, m, d = (int(x) for x in date.split("-"))
+    said = f"{d} {MONTHS[m - 1].capitalize()} {y}"
+    prompt = load_prompt("summarize_earlier", ctx.config.prompts_dir)
+    lines = _earlier_lines(date, facts, docs, ctx.groups, ctx.entities)
+    raw = ctx.models.generator.chat(prompt.messages(date=said, facts=lines), max_tokens=EARLIER_MAX_WORDS * 2,
+                                    temperature=0.0, stop=["\n", "</facts>", "=== "])
+    text = canonicalise(" ".join(raw.strip().strip('"').split()), ctx.entities)
+    n = len(text.split())
+    if n < 6 or n > EARLIER_MAX_WORDS or not re.search(r"[.!?\"”’')]$", text):
+        return None, f"the generated sentence {text!r} is cut off or not {6}-{EARLIER_MAX_WORDS} words"
+    embed = ctx.models.embedder.encode
+    vec = embed([text])[0]
+    chk = check_sentence(text, vec, pool, docs, ctx.entities)
+    note = "written for an earlier moment of the story from that date's reports"
+    if not chk.ok and chk.evidence:
+        # one constrained rewrite, as for roundup sentences (on the seeds the 6 December
+        # sentence dropped "said the French Presidency")
+        new = canonicalise(_rewrite(text, chk.problem, chk.evidence, vec, pool, docs, ctx), ctx.entities)
+        chk2 = check_sentence(new, embed([new])[0], pool, docs, ctx.entities) if len(new.split()) >= 6 else chk
+        if not chk2.ok or len(new.split()) > EARLIER_MAX_WORDS:
+            return None, (f"the generated sentence {text!r} failed the check ({chk.problem}), and so did "
+                          f"its rewrite {new!r}")
+        text, chk, note = new, chk2, note + f"; rewritten after failed check ({chk.problem})"
+    elif not chk.ok:
+        return None, f"the generated sentence {text!r} failed the check ({chk.problem})"
+    cited = {docs[pool.items[k][0]].date for k in chk.evidence}
+    if cited != {date}:
+        return None, f"the generated sentence {text!r} cites reports of other dates ({', '.join(sorted(map(str, cited)))})"
+    text = _say_when(text, [date], latest, docs)
+    return _cite_pool(text, chk.evidence, pool, docs, note, ctx.entities), ""
+
+
 def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[Document], latest: str | None,
-                     notes: list[str], entities: list[Entity]) -> list[SummarySentence]:
+                     notes: list[str], pool: Pool, ctx: Context) -> list[SummarySentence]:
     """Every earlier moment of the story (documents dated more than ``DATE_GAP_DAYS``
-    before the latest) is told: when the model left one out, its best selected fact is
-    added as the source sentence with its date in front."""
+    before the latest) is told: when the roundup left one out, the generator writes one
+    short dated sentence from that date's titles and leading facts (``_write_earlier``);
+    when that fails its check, the best selected fact of that date is told as its source
+    sentence with the date in front. (The source sentence alone told the seeds' 6
+    December and 2 January reports in 57 words, by facts picked for the roundup rather
+    than the reports' main news.)"""
     from .align import DATE_GAP_DAYS, _parse
 
     if not latest:
@@ -931,13 +997,18 @@ def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[D
             by_date.setdefault(d, []).append(k)
     added = []
     for d in sorted(by_date):
+        written, why = _write_earlier(d, facts, docs, pool, ctx, latest)
+        if written is not None:
+            added.append(written)
+            notes.append(f"wrote a sentence for the earlier moment {d}: {written.text!r}")
+            continue
         k = max(by_date[d], key=lambda k: (not garbled(by_id[facts[k].doc_id].sentences[facts[k].index]),
                                            facts[k].score))
         # the dateline goes before the date is put in front ("On 2 January 2022, WASHINGTON — ...")
         text = _say_when(drop_dateline(" ".join(facts[k].text.split()), facts[k].index <= 1), [d], latest, docs)
         added.append(_cite(text, [k], facts, docs, "source sentence added: the generated text left out this "
-                           "earlier moment of the story", entities))
-        notes.append(f"added the source sentence of fact {facts[k].text[:60]!r} ({d}): no generated sentence told it")
+                           "earlier moment of the story", ctx.entities))
+        notes.append(f"added the source sentence of fact {facts[k].text[:60]!r} ({d}) for an earlier moment: {why}")
     return added
 
 

@@ -221,7 +221,15 @@ def test_prefix_cache_keeps_families_not_calls_and_evicts_the_least_recently_use
     short_fixed = [7] * 40  # 40 tokens of system prompt, then the varying sentence
     cache[short_fixed + [1] * 100] = State(short_fixed + [1] * 100)
     cache[short_fixed + [2] * 100] = State(short_fixed + [2] * 100)
-    assert len(cache.entries) == 2  # the second call of the short family is not stored
+    assert len(cache.entries) == 2  # the second call of the short family replaces the first
+    # an edited prompt file: the same opening, less than MIN_SHARED_TOKENS in common with
+    # its stored state. Its new state replaces the old one and is restored from then on
+    other = prompt_cache.make_cache(tmp_path / "edited")
+    other[family(1)] = State(family(1))
+    edited = [1000 + i for i in range(60)] + [5] * 240
+    other[edited] = State(edited)
+    assert len(other.entries) == 1 and other[edited + [9]].n_tokens == 300
+    assert len(list((tmp_path / "edited").glob("*.state"))) == 1  # the old state's files are gone
     for k in range(2, 2 + prompt_cache.MAX_ENTRIES - 2):
         cache[family(k)] = State(family(k))
     assert len(cache.entries) == prompt_cache.MAX_ENTRIES

@@ -643,3 +643,54 @@ def test_datelines_are_dropped_and_outlet_verbs_count_as_loaded():
     assert summarize.unattributed_loaded_term("Trump slammed the report.") == "slammed"
     assert summarize.unattributed_loaded_term("Critics said Trump slammed the report.") is None
     assert summarize.unattributed_loaded_term("Panic buying emptied the shelves.") is None
+
+
+class EarlierScripted:
+    """A generator whose roundup tells only the latest moment; what it writes for the
+    earlier moment (and for the constrained rewrite) is set by the test."""
+
+    name, backend = "scripted", "none"
+
+    def __init__(self, earlier: str, fix: str = "") -> None:
+        self.earlier, self.fix, self.calls = earlier, fix, []
+
+    def chat(self, messages, **k):
+        system = messages[0]["content"]
+        self.calls.append(system[:40])
+        if "earlier date" in system:
+            self.calls[-1] = "earlier:" + messages[-1]["content"]
+            return self.earlier
+        if "You correct one sentence" in system:
+            return self.fix
+        return ("Floods in Varna\nStorms flooded Varna on Tuesday, forcing 2,000 residents from their homes. "
+                "Mayor Ivan Petrov said the city would need 30 million euros to repair the damage.")
+
+
+def test_an_earlier_moment_is_written_from_that_dates_reports_and_checked(ctx):
+    docs = cluster()
+    gen = EarlierScripted("On 20 April 2031, engineers warned that Varna's old sea wall could fail in a strong storm.")
+    summary = summarize_with(gen, docs, ctx)
+    asked = next(c for c in gen.calls if c.startswith("earlier:"))
+    # the generator gets that date, said in words, and that date's report only
+    assert "Date: 20 April 2031" in asked and "sea wall" in asked and "2,000" not in asked
+    last = summary.sentences[-1]
+    assert last.text.startswith("On 20 April 2031, engineers warned") and last.sources == ["d4"]
+    assert last.note.startswith("written for an earlier moment")
+    words_in_evidence(last, docs)
+    assert any("wrote a sentence for the earlier moment 2031-04-20" in n for n in summary.notes)
+
+
+def test_an_earlier_moment_that_fails_the_check_is_told_by_its_source_sentence(ctx):
+    docs = cluster()
+    # an invented name, and a rewrite that keeps it: the source sentence is told instead
+    bad = "On 20 April 2031, engineer Boris Ivanov warned that the sea wall of Varna could fail."
+    summary = summarize_with(EarlierScripted(bad, fix=bad), docs, ctx)
+    last = summary.sentences[-1]
+    assert "Ivanov" not in summary.text
+    assert last.text.startswith("On 20 April 2031, ") and last.text.endswith(
+        "warned on Monday that the old sea wall of Varna could fail in a strong storm.")
+    assert last.note.startswith("source sentence added")
+    assert any("for an earlier moment" in n and "failed the check" in n and "Ivanov" in n for n in summary.notes)
+    # a cut-off sentence is not used either
+    summary = summarize_with(EarlierScripted("On 20 April 2031, engineers warned that the old sea"), docs, ctx)
+    assert summary.sentences[-1].note.startswith("source sentence added")

@@ -30,12 +30,13 @@ import numpy as np
 # A stored state is worth restoring only for a long shared prefix: a shorter one is
 # cheaper to evaluate than to read back (~28 KB per token).
 MIN_SHARED_TOKENS = 128
-MAX_ENTRIES = 8  # prompt families kept per model (the project has 6 prompt files)
+MAX_ENTRIES = 8  # prompt families kept per model (the project has 7 prompt files)
 # A prompt that shares this much with a stored family but less than MIN_SHARED_TOKENS
 # has the same fixed part, too short to be worth storing (summarize_fix: a short system
 # prompt, then the sentence): each of its calls would be stored as a family of its own,
 # never restored, and push out the families that are (measured: after a NeuS evaluation
 # the summary prompt's state was gone and the seeds' summary took 45.6 s, not 17 s).
+# Such a call's state replaces the family's entry instead (see ``__setitem__``).
 SAME_FAMILY_TOKENS = 32
 
 
@@ -120,8 +121,15 @@ def make_cache(folder: Path):
 
         def __setitem__(self, key: Sequence[int], state) -> None:
             with self._lock:
-                if self._best(key)[1] >= SAME_FAMILY_TOKENS:
-                    return  # this prompt family is stored already (or its fixed part is too short)
+                best, shared = self._best(key)
+                if shared >= MIN_SHARED_TOKENS:
+                    return  # this prompt family is stored already
+                # the same opening but less than MIN_SHARED_TOKENS in common: an edited
+                # prompt file (its stored state would never be restored again, nor the new
+                # one stored: measured when a prompt's example was added) or a fixed part
+                # too short to restore (summarize_fix). The new state replaces the old, so a
+                # family holds one entry and pushes no other family out.
+                replaced = best if shared >= SAME_FAMILY_TOKENS else None
                 # the tokens actually in the KV cells (the last sampled token never is)
                 ids = np.asarray(getattr(state, "input_ids", key), dtype=np.intc)
                 name = hashlib.sha1(ids[:MIN_SHARED_TOKENS].tobytes()).hexdigest()[:16]
@@ -134,6 +142,12 @@ def make_cache(folder: Path):
                     np.save(self.folder / f"{name}.ids.npy", ids)
                 except OSError:  # read-only or full disk: run on without storing
                     return
+                if replaced is not None and replaced.path != state_path:
+                    self.entries.remove(replaced)
+                    for p in (replaced.path, replaced.path.with_name(replaced.path.name.replace(".state", ".ids.npy"))):
+                        p.unlink(missing_ok=True)
+                elif replaced is not None:
+                    self.entries.remove(replaced)
                 self.entries.append(StoredState(ids, state_path))
                 while len(self.entries) > MAX_ENTRIES:  # least recently used family out
                     old = min(self.entries, key=lambda e: e.used)
