@@ -694,3 +694,25 @@ def test_an_earlier_moment_that_fails_the_check_is_told_by_its_source_sentence(c
     # a cut-off sentence is not used either
     summary = summarize_with(EarlierScripted("On 20 April 2031, engineers warned that the old sea"), docs, ctx)
     assert summary.sentences[-1].note.startswith("source sentence added")
+
+
+class Repeats:
+    """A generator that tells the lead twice, in two sources' words (NeuS val: "The U.S.
+    economy added 136,000 new jobs in September, the government reported Friday." then
+    "... 136,000 jobs in September, the Labor Department reported Friday.")."""
+
+    name, backend = "repeats", "none"
+
+    def chat(self, *a, **k):
+        return ("Floods in Varna\nStorms flooded the port city of Varna on Tuesday, forcing 2,000 residents from "
+                "their homes. About 2,000 people were evacuated in Varna on Tuesday after storms flooded the port "
+                "city. Mayor Ivan Petrov said the city would need 30 million euros to repair the damage.")
+
+
+def test_a_sentence_that_repeats_an_earlier_one_is_dropped(ctx):
+    docs = cluster()[:3]
+    summary = summarize_with(Repeats(), docs, ctx)
+    body = [s.text for s in summary.sentences if s.note != "headline"]
+    assert sum("2,000" in t for t in body) == 1 and body[0].startswith("Storms flooded the port city")
+    assert any("Petrov" in t for t in body)
+    assert any("it repeats 'Storms flooded the port city" in n for n in summary.notes)
