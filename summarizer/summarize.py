@@ -447,8 +447,9 @@ class Pool:
     items: list[tuple[int, int]]  # (document index, sentence index)
     vecs: np.ndarray
     norm: list[str]  # normalised english + original text, for word checks
-    # (surname, nationalities, offices) the sources give people, for the who-is-who check
-    descriptors: list[tuple[str, set[str], set[str]]] = field(default_factory=list)
+    # (surname, nationalities, offices, document index, run text) the sources give
+    # people, for the who-is-who check
+    descriptors: list[tuple[str, set[str], set[str], int, str]] = field(default_factory=list)
     vocabulary: set[str] = field(default_factory=set)  # content-word stems of every source text and title
 
 
@@ -456,7 +457,9 @@ def sentence_pool(docs: list[Document], ctx: Context) -> Pool:
     items = [(di, si) for di, d in enumerate(docs) for si, s in enumerate(d.sentences) if len(s.english.split()) >= 3]
     vecs = ctx.models.embedder.encode([docs[d].sentences[s].english for d, s in items])
     norm = [_norm(docs[d].sentences[s].english + " " + docs[d].sentences[s].text) for d, s in items]
-    said = [d for di, si in items for d in descriptors(docs[di].sentences[si].english)]
+    said = [(surname, nat, office, di, english[a:b]) for di, si in items
+            for english in [docs[di].sentences[si].english]
+            for surname, nat, office, a, b in descriptor_runs(english)]
     vocabulary = set(content_stems(" ".join([*(s.english for d in docs for s in d.sentences),
                                              *(d.title or "" for d in docs)])))
     return Pool(items, vecs, norm, said, vocabulary)
@@ -569,35 +572,102 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
 HEAD_TITLES = {"President", "Minister", "Chancellor", "Secretary", "Senator", "King", "Queen", "Pope", "Governor",
                "Mayor", "Ambassador", "Spokesman", "Spokeswoman", "Director", "Commander", "Chairman", "Speaker",
                "Premier", "Envoy", "General"}
+DESCRIPTOR_MAJORITY = 3  # articles giving a person another office/nationality against a lone one
 _DEMONYM_WORD = re.compile(r"^[A-Z][a-z]{2,}(?:ian|ean|ese|ish|ch|an|i)$")
 _CAP_RUN = re.compile(r"(?:[A-Z][\w\u00c0-\u024f'’.-]*\s+){1,6}[A-Z][\w\u00c0-\u024f'’-]*")
 
 
-def descriptors(text: str) -> list[tuple[str, set[str], set[str]]]:
-    """(surname, nationalities, offices) of each "<descriptors> <name>" run of capitalised
-    words: "Ukrainian Foreign Minister Dmytro Kuleba" -> ("Kuleba", {"Ukrainian"}, {"Minister"})."""
+_RUN_OPENERS = {"The", "A", "An", "On", "In", "At", "As", "By", "With", "From", "For", "To", "Of", "And", "But",
+                "While", "When", "After", "Before", "Since", "Meanwhile", "However", "Both"}
+
+
+def descriptor_runs(text: str) -> list[tuple[str, set[str], set[str], int, int]]:
+    """(surname, nationalities, offices, start, end) of each "<descriptors> <name>" run of
+    capitalised words, sentence openers left out of the span:
+    "Ukrainian Foreign Minister Dmytro Kuleba" -> ("Kuleba", {"Ukrainian"}, {"Minister"}, 0, 40)."""
     out = []
     for m in _CAP_RUN.finditer(text):
-        words = [re.sub(r"['’]s$", "", w).strip(".,") for w in m.group(0).split()]
+        raw = m.group(0).split()
+        words = [re.sub(r"['’]s$", "", w).strip(".,") for w in raw]
         if not words or words[-1] in HEAD_TITLES or _DEMONYM_WORD.match(words[-1]) or words[-1] in STOP_CAPS:
             continue
         head = words[:-1]
         nat = {w for w in head if _DEMONYM_WORD.match(w) and w not in HEAD_TITLES}
         office = {w for w in head if w in HEAD_TITLES}
         if nat or office:
-            out.append((words[-1], nat, office))
+            start = m.start()
+            for w in raw[:-1]:
+                if w not in _RUN_OPENERS:
+                    break
+                start = text.index(w, start) + len(w)
+                start += len(text[start:]) - len(text[start:].lstrip())
+            out.append((words[-1], nat, office, start, m.end()))
     return out
 
 
-def descriptor_conflict(text: str, theirs: list[tuple[str, set[str], set[str]]]) -> str | None:
+def descriptors(text: str) -> list[tuple[str, set[str], set[str]]]:
+    """(surname, nationalities, offices) of each run (``descriptor_runs``)."""
+    return [(surname, nat, office) for surname, nat, office, _, _ in descriptor_runs(text)]
+
+
+def _lone_descriptor(surname: str, nat: set[str], office: set[str], theirs: Sequence[tuple]
+                     ) -> tuple[str, str, int, int] | str | None:
+    """What is wrong with how a run describes a person, against the sources' ``theirs``:
+    a description no source gives them (a message), one that a lone article gives
+    against ``DESCRIPTOR_MAJORITY`` x as many (value, rival, n_mine, n_rival), or None."""
+    same = [d for d in theirs if d[0] == surname or (len(d[0]) >= 5 and is_variant(d[0], surname))]
+    for kind, mine in ((1, nat), (2, office)):
+        docs_giving: dict[str, set] = {}
+        for k, d in enumerate(same):
+            for value in d[kind]:
+                docs_giving.setdefault(value, set()).add(d[3] if len(d) > 3 else ("item", k))
+        given = set(docs_giving)
+        if given and mine - given:  # the sources describe this person, and not so
+            return f"calls {surname} {min(mine - given)!r}; the sources say {', '.join(sorted(given))!r}"
+        for value in sorted(mine & given):
+            rival = max((v for v in given if v not in mine), key=lambda v: len(docs_giving[v]), default=None)
+            if rival is None:
+                continue
+            n_mine, n_rival = len(docs_giving[value]), len(docs_giving[rival])
+            if n_mine == 1 and n_rival >= DESCRIPTOR_MAJORITY * n_mine:
+                return value, rival, n_mine, n_rival
+    return None
+
+
+def consensus_descriptors(text: str, theirs: Sequence[tuple]) -> str:
+    """A run that gives a person the office or nationality of one lone article (see
+    ``descriptor_conflict``) is replaced by the run most sources write for that person
+    with the same name ("Ukrainian Prime Minister Volodymyr Zelensky" -> "Ukrainian
+    President Volodymyr Zelensky"): the consensus form, as for names. ``theirs`` carries
+    each run's text as a fifth item."""
+    for surname, nat, office, start, end in reversed(descriptor_runs(text)):
+        lone = _lone_descriptor(surname, nat, office, theirs)
+        if not isinstance(lone, tuple):
+            continue
+        value, rival = lone[0], lone[1]
+        last = text[start:end].split()[-1]
+        runs = [d[4] for d in theirs if len(d) > 4 and d[0] == surname and (rival in d[1] or rival in d[2])
+                and value not in d[1] | d[2] and d[4].split()[-1] == last]
+        if runs:
+            best = max(set(runs), key=lambda r: (runs.count(r), -len(r)))
+            text = text[:start] + best + text[end:]
+    return text
+
+
+def descriptor_conflict(text: str, theirs: Sequence[tuple]) -> str | None:
     """The first nationality or office the sentence gives a person that the sources
-    never give them while they give another; None when there is none. ``theirs``: the
-    sources' ``descriptors``."""
+    never give them while they give another, or that one article gives them against at
+    least ``DESCRIPTOR_MAJORITY`` x as many articles that give another (a mistranslated
+    office: the seeds' 2 January article has "Ukrainian Prime Minister Volodymyr
+    Zelensky", four other articles "Ukrainian President"); None when there is none.
+    ``theirs``: the sources' ``descriptors``, each with its document index as a fourth
+    item (without it every description counts once)."""
     for surname, nat, office in descriptors(text):
-        same = [(n, o) for s, n, o in theirs if s == surname or (len(s) >= 5 and is_variant(s, surname))]
-        for mine, given in ((nat, set().union(*(n for n, _ in same))), (office, set().union(*(o for _, o in same)))):
-            if given and mine - given:  # the sources describe this person, and not so
-                return f"calls {surname} {min(mine - given)!r}; the sources say {', '.join(sorted(given))!r}"
+        lone = _lone_descriptor(surname, nat, office, theirs)
+        if isinstance(lone, tuple):
+            return f"calls {surname} {lone[0]!r} as one source does; {lone[3]} sources say {lone[1]!r}"
+        if lone:
+            return lone
     return None
 
 
@@ -825,7 +895,7 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
             notes.append(f"dropped generated headline {head!r}: {chk.problem}")
     rewrites = 0
     for text in body:
-        text = canonicalise(text, ctx.entities)
+        text = _consensus_form(canonicalise(text, ctx.entities), pool, notes)
         vec = embed([text])[0]
         chk = check_sentence(text, vec, pool, docs, ctx.entities)
         note = None
@@ -872,6 +942,15 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
     if prompt_mode(docs) == "facts" and headline:
         _title_headline(out, docs, pool, embed, ctx.entities, notes)
     return out + earlier, notes
+
+
+def _consensus_form(text: str, pool: Pool, notes: list[str]) -> str:
+    """``consensus_descriptors`` over the pool's descriptions, noted when it changes something."""
+    fixed = consensus_descriptors(text, pool.descriptors)
+    if fixed != text:
+        notes.append(f"put an office or nationality one lone source gives in the form most sources use: "
+                     f"{text!r} -> {fixed!r}")
+    return fixed
 
 
 def _drop_repeats(out: list[SummarySentence], embed, notes: list[str]) -> None:
@@ -967,7 +1046,7 @@ def _earlier_lines(date: str, facts: list[Fact], docs: list[Document], groups: l
 
 
 def _write_earlier(date: str, facts: list[Fact], docs: list[Document], pool: Pool, ctx: Context,
-                   latest: str) -> tuple[SummarySentence | None, str]:
+                   latest: str, notes: list[str]) -> tuple[SummarySentence | None, str]:
     """One generated, checked sentence for an earlier date, or (None, why not)."""
     y, m, d = (int(x) for x in date.split("-"))
     said = f"{d} {MONTHS[m - 1].capitalize()} {y}"
@@ -975,7 +1054,7 @@ def _write_earlier(date: str, facts: list[Fact], docs: list[Document], pool: Poo
     lines = _earlier_lines(date, facts, docs, ctx.groups, ctx.entities)
     raw = ctx.models.generator.chat(prompt.messages(date=said, facts=lines), max_tokens=EARLIER_MAX_WORDS * 2,
                                     temperature=0.0, stop=["\n", "</facts>", "=== "])
-    text = canonicalise(" ".join(raw.strip().strip('"').split()), ctx.entities)
+    text = _consensus_form(canonicalise(" ".join(raw.strip().strip('"').split()), ctx.entities), pool, notes)
     n = len(text.split())
     if n < 6 or n > EARLIER_MAX_WORDS or not re.search(r"[.!?\"”’')]$", text):
         return None, f"the generated sentence {text!r} is cut off or not {6}-{EARLIER_MAX_WORDS} words"
@@ -1023,7 +1102,7 @@ def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[D
             by_date.setdefault(d, []).append(k)
     added = []
     for d in sorted(by_date):
-        written, why = _write_earlier(d, facts, docs, pool, ctx, latest)
+        written, why = _write_earlier(d, facts, docs, pool, ctx, latest, notes)
         if written is not None:
             added.append(written)
             notes.append(f"wrote a sentence for the earlier moment {d}: {written.text!r}")

@@ -441,6 +441,26 @@ def test_who_is_who_a_nationality_or_office_the_sources_do_not_give_fails_the_ch
                  "German Chancellor Olaf Scholz spoke.",  # the sources say nothing of him: nothing to contradict
                  "Russia Mobilizes More Troops, NATO Allies Plan Deployment"):
         assert descriptor_conflict(fine, sources) is None, fine
+    # an office one article gives a person against three that give another (the seeds'
+    # "Ukrainian Prime Minister Volodymyr Zelensky" in one article, "President" in four)
+    said = [("Zelensky", {"Ukrainian"}, {"President"}, d) for d in (0, 1, 2)] + \
+        [("Zelensky", {"Ukrainian"}, {"Minister"}, 3)]
+    assert descriptor_conflict("Ukrainian Prime Minister Volodymyr Zelensky spoke.", said) == \
+        "calls Zelensky 'Minister' as one source does; 3 sources say 'President'"
+    assert descriptor_conflict("Ukrainian President Volodymyr Zelensky spoke.", said) is None
+    # two against one is no majority: both stand (an office can change within a story)
+    assert descriptor_conflict("Ukrainian Prime Minister Volodymyr Zelensky spoke.", said[1:]) is None
+    # the lone office is put in the form most sources write for that person
+    from summarizer.summarize import consensus_descriptors, descriptor_runs
+
+    assert descriptor_runs("The Ukrainian Prime Minister Volodymyr Zelensky spoke.")[0][3:] == (4, 47)  # opener out
+    runs = [("Zelensky", {"Ukrainian"}, {"President"}, d, "Ukrainian President Volodymyr Zelensky") for d in (0, 1)] + \
+        [("Zelensky", {"Ukrainian"}, {"President"}, 2, "Ukrainian President Volodymyr Zelenskyy"),
+         ("Zelensky", {"Ukrainian"}, {"Minister"}, 3, "Ukrainian Prime Minister Volodymyr Zelensky")]
+    assert consensus_descriptors("Biden will call Ukrainian Prime Minister Volodymyr Zelensky on Sunday.", runs) == \
+        "Biden will call Ukrainian President Volodymyr Zelensky on Sunday."
+    assert consensus_descriptors("Biden will call Ukrainian President Volodymyr Zelensky.", runs) == \
+        "Biden will call Ukrainian President Volodymyr Zelensky."
 
 
 def test_long_cluster_headline_is_the_latest_title_that_tells_the_lead(ctx):
