@@ -1057,7 +1057,7 @@ def _write_earlier(date: str, facts: list[Fact], docs: list[Document], pool: Poo
     text = _consensus_form(canonicalise(" ".join(raw.strip().strip('"').split()), ctx.entities), pool, notes)
     n = len(text.split())
     if n < 6 or n > EARLIER_MAX_WORDS or not re.search(r"[.!?\"”’')]$", text):
-        return None, f"the generated sentence {text!r} is cut off or not {6}-{EARLIER_MAX_WORDS} words"
+        return None, f"the generated sentence {text!r} is cut off or not 6-{EARLIER_MAX_WORDS} words long"
     embed = ctx.models.embedder.encode
     vec = embed([text])[0]
     chk = check_sentence(text, vec, pool, docs, ctx.entities)
@@ -1065,7 +1065,8 @@ def _write_earlier(date: str, facts: list[Fact], docs: list[Document], pool: Poo
     if not chk.ok and chk.evidence:
         # one constrained rewrite, as for roundup sentences (on the seeds the 6 December
         # sentence dropped "said the French Presidency")
-        new = canonicalise(_rewrite(text, chk.problem, chk.evidence, vec, pool, docs, ctx), ctx.entities)
+        new = _consensus_form(canonicalise(_rewrite(text, chk.problem, chk.evidence, vec, pool, docs, ctx),
+                                           ctx.entities), pool, notes)
         chk2 = check_sentence(new, embed([new])[0], pool, docs, ctx.entities) if len(new.split()) >= 6 else chk
         if not chk2.ok or len(new.split()) > EARLIER_MAX_WORDS:
             return None, (f"the generated sentence {text!r} failed the check ({chk.problem}), and so did "
@@ -1102,7 +1103,10 @@ def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[D
             by_date.setdefault(d, []).append(k)
     added = []
     for d in sorted(by_date):
-        written, why = _write_earlier(d, facts, docs, pool, ctx, latest, notes)
+        try:
+            written, why = _write_earlier(d, facts, docs, pool, ctx, latest, notes)
+        except Exception as exc:  # the roundup stands; this moment is told by its source sentence
+            written, why = None, f"the generator failed ({type(exc).__name__}: {str(exc)[:120]})"
         if written is not None:
             added.append(written)
             notes.append(f"wrote a sentence for the earlier moment {d}: {written.text!r}")
