@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from .context import Context
+from .descriptors import consensus_descriptors, lone_runs, source_descriptors
 from .document import Document, Entity, Repair, Sentence
 from .guard import GuardResult, apply_consensus, check_rewrite
 from .prompts import load_prompt
@@ -471,6 +472,8 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
     built with another generator (tests, the API); default: the context's generator."""
     consensus = consensus_map(ctx.entities)
     threshold = ctx.config.threshold
+    # who the sources say each person is, read before any rewrite (see _consensus_offices)
+    described = source_descriptors((di, s.english) for di, d in enumerate(docs) for s in d.sentences)
     # flagged only because of misspelt names: the consensus spelling is the whole repair
     names_only = {id(s) for d in docs for s in d.sentences if s.flagged and _flagged_for_names_only(s, threshold)
                   and apply_consensus(s.english, consensus) != s.english}
@@ -517,10 +520,42 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
                            f"rewrite(s) rejected by the guard, {st['unchanged']} left unchanged by the model, "
                            f"{st['unverifiable']} not rewritten (nothing to check a rewrite against); "
                            f"{st['second_candidates']} second candidate(s); {per:.1f} s per sentence")
+    office_fixes = _consensus_offices(docs, described, ctx)
+    if office_fixes:
+        ctx.note("repair", f"{office_fixes} sentence(s) got the office or nationality most sources give a person "
+                           f"in place of one a lone article gives (no rewrite)")
     if name_fixes:
         ctx.note("repair", f"{name_fixes} sentence(s) got the consensus spelling of a name, "
                            f"{len(names_only)} of them flagged for their names alone "
                            f"(no rewrite: {NAME_FIX_MODEL})")
+
+
+def _consensus_offices(docs: list[Document], described: list[tuple], ctx: Context) -> int:
+    """Put a person's office or nationality that one lone article gives, against three or
+    more articles giving another ("Ukrainian Prime Minister Volodymyr Zelensky" in the
+    seeds' machine-translated 2 January article, "Ukrainian President" in four others),
+    in the majority's form, in the repaired text or the untouched sentence: the same
+    consensus as for names (``descriptors.consensus_descriptors``), recorded in the
+    report's entities. A sentence whose rewrite the guard refused keeps its original.
+    Returns how many sentences changed."""
+    changed = 0
+    for doc in docs:
+        for sent in doc.sentences:
+            if sent.repair is not None and not sent.repair.applied:
+                continue
+            text = sent.english
+            runs = lone_runs(text, described)
+            if not runs:
+                continue
+            for start, end, best in runs:
+                _record_variant(ctx, best, text[start:end], doc.id)
+            fixed = consensus_descriptors(text, described)
+            if sent.repair is not None:
+                sent.repair.text = fixed
+            else:
+                sent.repair = Repair(text=fixed, applied=True, guard="ok", candidates=0, model=NAME_FIX_MODEL)
+            changed += 1
+    return changed
 
 
 def _flagged_for_names_only(sent: Sentence, threshold: float) -> bool:

@@ -42,10 +42,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .align import MONTHS, STOP_CAPS, WEEKDAYS, FactGroup, names_in, numbers_in
+from .align import MONTHS, WEEKDAYS, FactGroup, names_in, numbers_in
 from .context import Context
 from .document import Document, Entity, Summary, SummarySentence
-from .entities import is_variant
+from .descriptors import DEMONYM_WORD, consensus_descriptors, descriptor_conflict, source_descriptors
 from .prompts import load_prompt
 from .typography import restore_abbreviations
 
@@ -457,9 +457,7 @@ def sentence_pool(docs: list[Document], ctx: Context) -> Pool:
     items = [(di, si) for di, d in enumerate(docs) for si, s in enumerate(d.sentences) if len(s.english.split()) >= 3]
     vecs = ctx.models.embedder.encode([docs[d].sentences[s].english for d, s in items])
     norm = [_norm(docs[d].sentences[s].english + " " + docs[d].sentences[s].text) for d, s in items]
-    said = [(surname, nat, office, di, english[a:b]) for di, si in items
-            for english in [docs[di].sentences[si].english]
-            for surname, nat, office, a, b in descriptor_runs(english)]
+    said = source_descriptors((di, docs[di].sentences[si].english) for di, si in items)
     vocabulary = set(content_stems(" ".join([*(s.english for d in docs for s in d.sentences),
                                              *(d.title or "" for d in docs)])))
     return Pool(items, vecs, norm, said, vocabulary)
@@ -563,112 +561,6 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
     if len(docs_cited) == 1 and len(docs) > 1 and CLAIM.search(main) and not ATTRIBUTION.search(text):
         return Check(False, evidence, "drops the attribution of a one-source claim")
     return Check(True, evidence, from_titles=from_titles)
-
-
-# Who a person is: a nationality or an office written just before a name must be one
-# the sources give that person. Names, numbers and dates alone let the 1.5B generator's
-# "Russian Foreign Minister Dmytro Kuleba" through (the seeds say "Ukrainian Foreign
-# Minister Dmytro Kuleba" and "Ukraine's Foreign Minister").
-HEAD_TITLES = {"President", "Minister", "Chancellor", "Secretary", "Senator", "King", "Queen", "Pope", "Governor",
-               "Mayor", "Ambassador", "Spokesman", "Spokeswoman", "Director", "Commander", "Chairman", "Speaker",
-               "Premier", "Envoy", "General"}
-DESCRIPTOR_MAJORITY = 3  # articles giving a person another office/nationality against a lone one
-_DEMONYM_WORD = re.compile(r"^[A-Z][a-z]{2,}(?:ian|ean|ese|ish|ch|an|i)$")
-_CAP_RUN = re.compile(r"(?:[A-Z][\w\u00c0-\u024f'’.-]*\s+){1,6}[A-Z][\w\u00c0-\u024f'’-]*")
-
-
-_RUN_OPENERS = {"The", "A", "An", "On", "In", "At", "As", "By", "With", "From", "For", "To", "Of", "And", "But",
-                "While", "When", "After", "Before", "Since", "Meanwhile", "However", "Both"}
-
-
-def descriptor_runs(text: str) -> list[tuple[str, set[str], set[str], int, int]]:
-    """(surname, nationalities, offices, start, end) of each "<descriptors> <name>" run of
-    capitalised words, sentence openers left out of the span:
-    "Ukrainian Foreign Minister Dmytro Kuleba" -> ("Kuleba", {"Ukrainian"}, {"Minister"}, 0, 40)."""
-    out = []
-    for m in _CAP_RUN.finditer(text):
-        raw = m.group(0).split()
-        words = [re.sub(r"['’]s$", "", w).strip(".,") for w in raw]
-        if not words or words[-1] in HEAD_TITLES or _DEMONYM_WORD.match(words[-1]) or words[-1] in STOP_CAPS:
-            continue
-        head = words[:-1]
-        nat = {w for w in head if _DEMONYM_WORD.match(w) and w not in HEAD_TITLES}
-        office = {w for w in head if w in HEAD_TITLES}
-        if nat or office:
-            start = m.start()
-            for w in raw[:-1]:
-                if w not in _RUN_OPENERS:
-                    break
-                start = text.index(w, start) + len(w)
-                start += len(text[start:]) - len(text[start:].lstrip())
-            out.append((words[-1], nat, office, start, m.end()))
-    return out
-
-
-def descriptors(text: str) -> list[tuple[str, set[str], set[str]]]:
-    """(surname, nationalities, offices) of each run (``descriptor_runs``)."""
-    return [(surname, nat, office) for surname, nat, office, _, _ in descriptor_runs(text)]
-
-
-def _lone_descriptor(surname: str, nat: set[str], office: set[str], theirs: Sequence[tuple]
-                     ) -> tuple[str, str, int, int] | str | None:
-    """What is wrong with how a run describes a person, against the sources' ``theirs``:
-    a description no source gives them (a message), one that a lone article gives
-    against ``DESCRIPTOR_MAJORITY`` x as many (value, rival, n_mine, n_rival), or None."""
-    same = [d for d in theirs if d[0] == surname or (len(d[0]) >= 5 and is_variant(d[0], surname))]
-    for kind, mine in ((1, nat), (2, office)):
-        docs_giving: dict[str, set] = {}
-        for k, d in enumerate(same):
-            for value in d[kind]:
-                docs_giving.setdefault(value, set()).add(d[3] if len(d) > 3 else ("item", k))
-        given = set(docs_giving)
-        if given and mine - given:  # the sources describe this person, and not so
-            return f"calls {surname} {min(mine - given)!r}; the sources say {', '.join(sorted(given))!r}"
-        for value in sorted(mine & given):
-            rival = max((v for v in given if v not in mine), key=lambda v: len(docs_giving[v]), default=None)
-            if rival is None:
-                continue
-            n_mine, n_rival = len(docs_giving[value]), len(docs_giving[rival])
-            if n_mine == 1 and n_rival >= DESCRIPTOR_MAJORITY * n_mine:
-                return value, rival, n_mine, n_rival
-    return None
-
-
-def consensus_descriptors(text: str, theirs: Sequence[tuple]) -> str:
-    """A run that gives a person the office or nationality of one lone article (see
-    ``descriptor_conflict``) is replaced by the run most sources write for that person
-    with the same name ("Ukrainian Prime Minister Volodymyr Zelensky" -> "Ukrainian
-    President Volodymyr Zelensky"): the consensus form, as for names. ``theirs`` carries
-    each run's text as a fifth item."""
-    for surname, nat, office, start, end in reversed(descriptor_runs(text)):
-        lone = _lone_descriptor(surname, nat, office, theirs)
-        if not isinstance(lone, tuple):
-            continue
-        value, rival = lone[0], lone[1]
-        last = text[start:end].split()[-1]
-        runs = [d[4] for d in theirs if len(d) > 4 and d[0] == surname and (rival in d[1] or rival in d[2])
-                and value not in d[1] | d[2] and d[4].split()[-1] == last]
-        if runs:
-            best = max(set(runs), key=lambda r: (runs.count(r), -len(r)))
-            text = text[:start] + best + text[end:]
-    return text
-
-
-def descriptor_conflict(text: str, theirs: Sequence[tuple]) -> str | None:
-    """The first nationality or office the sentence gives a person that the sources
-    never give them while they give another, or that one article gives them against at
-    least ``DESCRIPTOR_MAJORITY`` x as many articles that give another (a mistranslated
-    office: the seeds' 2 January article has "Ukrainian Prime Minister Volodymyr
-    Zelensky", four other articles "Ukrainian President"); None when there is none.
-    ``theirs``: the sources' ``descriptors``, each with its document index as a fourth
-    item (without it every description counts once)."""
-    for surname, nat, office in descriptors(text):
-        lone = _lone_descriptor(surname, nat, office, theirs)
-        if isinstance(lone, tuple):
-            return f"calls {surname} {lone[0]!r} as one source does; {lone[3]} sources say {lone[1]!r}"
-        if lone:
-            return lone
-    return None
 
 
 def _ordinary_word(word: str, lower_text: str) -> bool:
@@ -1164,7 +1056,7 @@ def _keeps_names(sentence: str, fact: str) -> bool:
     """Whether ``sentence`` keeps the names of ``fact`` (demonyms aside: "Ukrainian"
     may become "Ukraine's"). A close paraphrase that drops who was involved does not tell
     the fact (on the seeds: Kiev's call merged with Kuleba's, without Le Drian)."""
-    names = {w for w in names_in(fact) if not _DEMONYM_WORD.match(w)}
+    names = {w for w in names_in(fact) if not DEMONYM_WORD.match(w)}
     kept = set(names_in(sentence))
     return not names or len(names & kept) >= KEPT_NAMES * len(names)
 

@@ -176,6 +176,35 @@ def test_name_canonicalisation_without_a_rewrite(fresh_ctx):
     assert any("consensus spelling" in n for n in fresh_ctx.notes["repair"])
 
 
+def test_an_office_one_lone_article_gives_takes_the_majority_form_repaired_or_not(fresh_ctx):
+    majority = [make_doc(f"d{k}", [f"Ukrainian President Volodymyr Zelensky spoke to {who} on Sunday."])
+                for k, who in ((1, "Biden"), (2, "Macron"), (3, "Scholz"))]
+    lone = make_doc("d4", ["Biden will call Ukrainian Prime Minister Volodymyr Zelensky on Sunday.",
+                           "sir. Biden Told Ukrainian Prime Minister Volodymyr Zelensky on Sunday the call."],
+                    flagged=(1,))
+    lone.sentences[1].score = 0.9
+    lone.sentences[1].reasons = [Reason("stray_honorific", "'sir.'", None, 0.5)]
+    # the rewrite keeps the lone office, as Qwen did on the seeds
+    gen = ScriptedGenerator(["Mr. Biden told Ukrainian Prime Minister Volodymyr Zelensky about the call on Sunday."])
+    repair.run([*majority, lone], fresh_ctx, repair.Repairer(fresh_ctx, generator=gen))
+    untouched, rewritten = (s.repair for s in lone.sentences)
+    assert untouched.applied and untouched.model == repair.NAME_FIX_MODEL
+    assert untouched.text == "Biden will call Ukrainian President Volodymyr Zelensky on Sunday."
+    assert rewritten.applied and rewritten.model == "scripted"
+    assert rewritten.text == "Mr. Biden told Ukrainian President Volodymyr Zelensky about the call on Sunday."
+    assert all(s.repair is None for d in majority for s in d.sentences)
+    ent = next(e for e in fresh_ctx.entities if e.canonical == "Ukrainian President Volodymyr Zelensky")
+    assert ["Ukrainian Prime Minister Volodymyr Zelensky", "d4"] in ent.variants
+    assert any("lone article" in n for n in fresh_ctx.notes["repair"])
+    # two articles against one are no majority: an office can change within a story
+    for d in (*majority, lone):
+        for s in d.sentences:
+            s.repair = None
+    fresh_ctx.entities, fresh_ctx.notes = [], {}
+    repair.run([majority[0], majority[1], make_doc("d4", [lone.sentences[0].text])], fresh_ctx)
+    assert not fresh_ctx.entities and "repair" not in fresh_ctx.notes
+
+
 def test_sentence_flagged_for_its_names_alone_gets_the_consensus_spelling_not_a_rewrite(fresh_ctx):
     d1 = make_doc("d1", ["Foreign Minister Dmytro Kuleba spoke on Saturday."])
     d2 = make_doc("d2", ["Foreign Minister Dmitro Kuleva urged the West to stay firm.",

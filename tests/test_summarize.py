@@ -427,7 +427,7 @@ def test_summary_rendered_in_another_language(ctx):
 
 
 def test_who_is_who_a_nationality_or_office_the_sources_do_not_give_fails_the_check():
-    from summarizer.summarize import descriptor_conflict, descriptors
+    from summarizer.descriptors import descriptor_conflict, descriptors
 
     texts = ["Ukrainian Foreign Minister Dmytro Kuleba spoke on Saturday with his French counterpart.",
              "Ukraine's Foreign Minister Dmitro Kuleva urged calm.",  # a variant spelling still counts
@@ -451,7 +451,7 @@ def test_who_is_who_a_nationality_or_office_the_sources_do_not_give_fails_the_ch
     # two against one is no majority: both stand (an office can change within a story)
     assert descriptor_conflict("Ukrainian Prime Minister Volodymyr Zelensky spoke.", said[1:]) is None
     # the lone office is put in the form most sources write for that person
-    from summarizer.summarize import consensus_descriptors, descriptor_runs
+    from summarizer.descriptors import consensus_descriptors, descriptor_runs
 
     assert descriptor_runs("The Ukrainian Prime Minister Volodymyr Zelensky spoke.")[0][3:] == (4, 47)  # opener out
     runs = [("Zelensky", {"Ukrainian"}, {"President"}, d, "Ukrainian President Volodymyr Zelensky") for d in (0, 1)] + \
