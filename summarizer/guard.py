@@ -16,6 +16,12 @@ plain rules and no model, before it may replace the original:
 - negations: the count of negation words is unchanged (a flipped meaning is the
   worst possible "repair");
 - length: within bounds of the original (no truncation, no added commentary);
+- one sentence stays one: a full stop put inside a garbled sentence makes two claims
+  of one ("Biden imposed economic sanctions on the US last week. Russia will be ...");
+- capitals: ordinary words the original writes in lower case are not capitalised
+  mid-sentence unless the texts at hand capitalise them or a name follows (a
+  headline-cased rewrite is refused; "the president Biden" -> "President Biden",
+  "nepalese" -> "Nepalese" are not);
 - cut words: a content word the original repeats is not collapsed ("Sound , sound ."
   -> "Sound."), and a translation whose source is known is not shortened by cutting
   content words with nothing put in their place (an omission);
@@ -39,7 +45,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
+from .descriptors import DEMONYM_WORD
 from .lexicon import is_english
+from .segment import split_sentences
 
 # Camel-case glue from MT ("RussiaOn", "UkraineThe"): split before an inner capital.
 _GLUE = re.compile(r"(?<=[a-z\u00e0-\u024f])(?=[A-Z\u00c0-\u00de][a-z])")
@@ -78,6 +86,12 @@ class GuardResult:
 
     def __bool__(self) -> bool:
         return self.ok
+
+
+# a word inside a sentence (not at its start, nor after end punctuation or an opening
+# quote) and not before a capitalised word: "the president Biden" -> "President Biden"
+# is a post-edit
+_MID_WORD = re.compile(r"(?<=[\w,)\]”’])\s+([A-Za-z][a-z]+)\b(?!\s+[A-Z])")
 
 
 def _unglue(text: str) -> str:
@@ -175,6 +189,17 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
     if n1 < n0 * min_ratio - slack or n1 > n0 * max_ratio + slack:
         problems.append(f"length {n1} chars vs {n0} in the original (outside bounds)")
 
+    # one sentence stays one: a full stop the model puts inside a garbled sentence makes
+    # two claims of one. Seeds (stop 21): three of four splits changed the meaning
+    # ("Biden Imposed economic sanctions on the U.S. last week Russia It will be a “huge
+    # mistake ...”" -> "Biden imposed economic sanctions on the US last week. Russia will
+    # be ..."; "U.S. helped establish UkraineThe army, but ..." -> "... Ukraine. The army,
+    # but ..."); the fourth, two glued sentences, reads as well joined by "and".
+    n_before, n_after = len(split_sentences(original)), len(split_sentences(rewrite))
+    if n_after > n_before:
+        problems.append(f"splits the sentence into {n_after} (keep it one sentence)" if n_before == 1 else
+                        f"{n_after} sentences from {n_before} (do not add a sentence break)")
+
     # names
     canon_original = apply_consensus(original, consensus)
     allowed_text = " ".join([original, canon_original, sources_text, *allowed_names, *consensus.values()])
@@ -202,6 +227,19 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
                       and w not in known and not is_english(w)})
     if strange:
         problems.append(f"word(s) in no English word list and no source: {', '.join(strange)}")
+
+    # capitals: ordinary English words the original writes in lower case come back
+    # capitalised mid-sentence, and no text at hand capitalises them: a headline-style
+    # rewrite (seeds, a second candidate: "US-Russia Bilateral Arms Control Negotiations
+    # Scheduled to be Held in Geneva ..."). Names and nationalities the MT wrote in lower
+    # case may be capitalised (MLQE-PE ne-en: "ranadeu" -> "Ranadeu", "nepalese" ->
+    # "Nepalese"), and one word alone may be ("the internet" -> "the Internet").
+    lower_original = {w for w in _words(original) if w.islower()}
+    capitalised = set(_words(" ".join([original, sources_text, *allowed_names, *consensus.values()])))
+    raised = sorted({w for w in _MID_WORD.findall(rewrite) if w[0].isupper() and w.lower() in lower_original
+                     and w not in capitalised and is_english(w.lower()) and not DEMONYM_WORD.match(w)})
+    if len(raised) >= 2:
+        problems.append(f"capitalised ordinary word(s) the original writes in lower case: {', '.join(raised)}")
 
     # numbers
     orig_nums, new_nums = numbers(original), numbers(rewrite)

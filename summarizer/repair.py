@@ -472,8 +472,10 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
     built with another generator (tests, the API); default: the context's generator."""
     consensus = consensus_map(ctx.entities)
     threshold = ctx.config.threshold
-    # who the sources say each person is, read before any rewrite (see _consensus_offices)
-    described = source_descriptors((di, s.english) for di, d in enumerate(docs) for s in d.sentences)
+    # who the sources say each person is, read before any rewrite, in consensus spelling
+    # ("Zelenskyy" counts as "Zelensky"; see _consensus_offices)
+    described = source_descriptors((di, apply_consensus(s.english, consensus))
+                                   for di, d in enumerate(docs) for s in d.sentences)
     # flagged only because of misspelt names: the consensus spelling is the whole repair
     names_only = {id(s) for d in docs for s in d.sentences if s.flagged and _flagged_for_names_only(s, threshold)
                   and apply_consensus(s.english, consensus) != s.english}

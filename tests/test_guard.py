@@ -61,6 +61,30 @@ def test_a_word_in_no_word_list_and_no_source_is_refused():
     assert check_rewrite("He go to the hall .", "He goes to the bal hall.", sources_text="a bal hall").ok
 
 
+def test_a_sentence_cut_in_two_is_refused_but_a_stray_full_stop_may_go():
+    garbled = "Biden Imposed economic sanctions on the U.S. last week Russia It will be a “huge mistake.”"
+    split = check_rewrite(garbled, "Biden imposed economic sanctions on the US last week. Russia will be a “huge mistake.”")
+    assert not split.ok and "splits the sentence into 2" in split.reason
+    assert check_rewrite(garbled, "Biden said economic sanctions imposed on Russia by the U.S. last week will be a “huge mistake.”")
+    # "gentlemen." counts as a sentence of the original: dropping it is no split
+    assert check_rewrite("gentlemen. Biden This was repeated in the call with Mr. Putin on December 30.",
+                         "Mr. Biden repeated this in the call with Mr. Putin on December 30.")
+
+
+def test_a_headline_cased_rewrite_is_refused_but_a_title_before_a_name_may_be_capitalised():
+    original = "The arms control talks are scheduled in Geneva on January 9th Ukraine It is expected to lead the agenda."
+    headline = check_rewrite(original, "Arms Control Talks Scheduled in Geneva on January 9th, Ukraine Is Expected "
+                                       "to Lead the Agenda.")
+    assert not headline.ok and "capitalised ordinary word(s) the original writes in lower case: Agenda, Expected, Lead, Scheduled" \
+        in headline.reason
+    assert check_rewrite(original, "The arms control talks are scheduled in Geneva on January 9th, and Ukraine is "
+                                   "expected to lead the agenda.")
+    assert check_rewrite("He met the president Joe Biden in Kiev.", "He met President Joe Biden in Kiev.")
+    # names and nationalities the MT wrote in lower case (MLQE-PE ne-en)
+    assert check_rewrite("Its credits go to ranadeu and ashadeu, the nepalese kings.",
+                         "Its credits go to Ranadeu and Ashadeu, the Nepalese kings.")
+
+
 def test_consensus_spelling_is_allowed_but_another_spelling_is_not():
     assert check_rewrite(ORIGINAL, GOOD.replace("Dmitro Kuleva", "Dmytro Kuleba"), consensus=CONSENSUS).ok
     # without the consensus the same change is a dropped and an added name
