@@ -525,7 +525,7 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
     office_fixes = _consensus_offices(docs, described, ctx)
     if office_fixes:
         ctx.note("repair", f"{office_fixes} sentence(s) got the office or nationality most sources give a person "
-                           f"in place of one a lone article gives (no rewrite)")
+                           f"in place of one a lone article gives (a rule, no model)")
     if name_fixes:
         ctx.note("repair", f"{name_fixes} sentence(s) got the consensus spelling of a name, "
                            f"{len(names_only)} of them flagged for their names alone "
