@@ -62,22 +62,23 @@ def test_a_word_in_no_word_list_and_no_source_is_refused():
 
 
 def test_a_sentence_cut_in_two_is_refused_but_a_stray_full_stop_may_go():
-    garbled = "Biden Imposed economic sanctions on the U.S. last week Russia It will be a “huge mistake.”"
-    split = check_rewrite(garbled, "Biden imposed economic sanctions on the US last week. Russia will be a “huge mistake.”")
+    # invented, in the seeds' style: a split makes two claims of one
+    garbled = "Okafor Closed the port of Lagos to the U.K. last week Nigeria It will be a “costly error.”"
+    split = check_rewrite(garbled, "Okafor closed the port of Lagos to the UK last week. Nigeria will be a “costly error.”")
     assert not split.ok and "splits the sentence into 2" in split.reason
-    assert check_rewrite(garbled, "Biden said economic sanctions imposed on Russia by the U.S. last week will be a “huge mistake.”")
+    assert check_rewrite(garbled, "Okafor said the port of Lagos closed to the U.K. by Nigeria last week will be a “costly error.”")
     # "gentlemen." counts as a sentence of the original: dropping it is no split
-    assert check_rewrite("gentlemen. Biden This was repeated in the call with Mr. Putin on December 30.",
-                         "Mr. Biden repeated this in the call with Mr. Putin on December 30.")
+    assert check_rewrite("gentlemen. Okafor This was said in the call with Mr. Adeyemi on March 3.",
+                         "Mr. Okafor said this in the call with Mr. Adeyemi on March 3.")
 
 
 def test_a_headline_cased_rewrite_is_refused_but_a_title_before_a_name_may_be_capitalised():
-    original = "The arms control talks are scheduled in Geneva on January 9th Ukraine It is expected to lead the agenda."
-    headline = check_rewrite(original, "Arms Control Talks Scheduled in Geneva on January 9th, Ukraine Is Expected "
+    original = "The fishing quota talks are scheduled in Oslo on March 9th Iceland It is expected to lead the agenda."
+    headline = check_rewrite(original, "Fishing Quota Talks Scheduled in Oslo on March 9th, Iceland Is Expected "
                                        "to Lead the Agenda.")
     assert not headline.ok and "capitalised ordinary word(s) the original writes in lower case: Agenda, Expected, Lead, Scheduled" \
         in headline.reason
-    assert check_rewrite(original, "The arms control talks are scheduled in Geneva on January 9th, and Ukraine is "
+    assert check_rewrite(original, "The fishing quota talks are scheduled in Oslo on March 9th, and Iceland is "
                                    "expected to lead the agenda.")
     assert check_rewrite("He met the president Joe Biden in Kiev.", "He met President Joe Biden in Kiev.")
     # names and nationalities the MT wrote in lower case (MLQE-PE ne-en)
