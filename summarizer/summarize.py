@@ -132,9 +132,14 @@ class Fact:
 INPUT_SHARE = 0.4
 
 
+def length_target(input_words: int, summary_words: int) -> int:
+    """The summary's length in words: ``INPUT_SHARE`` of the input, at least 40, at most
+    ``summary_words``. The evaluation cuts its baselines to the same length per story."""
+    return int(max(40, min(summary_words, round(INPUT_SHARE * input_words))))
+
+
 def target_words(docs: list[Document], ctx: Context) -> int:
-    total = sum(len(s.english.split()) for d in docs for s in d.sentences)
-    return int(max(40, min(ctx.config.summary_words, round(INPUT_SHARE * total))))
+    return length_target(sum(len(s.english.split()) for d in docs for s in d.sentences), ctx.config.summary_words)
 
 
 def _by_id(docs: list[Document]) -> dict[str, Document]:

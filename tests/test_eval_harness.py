@@ -214,10 +214,37 @@ def test_summarize_eval_with_fake_system(tmp_path, ctx):
     res = evaluate_summarize(data, ctx.config, cache_dir=tmp_path / "cache", progress=False,
                              summarize_fn=lambda docs: "TITLE=> The central bank raised rates.",
                              embedder=ctx.models.embedder)
-    assert set(res["scores"]) == {"summarizer", "lead", "lexrank"}
+    assert set(res["scores"]) == {"summarizer", "lead", "lexrank", "lead-fixed", "lexrank-fixed"}
     assert res["scores"]["summarizer"]["rouge1"] > 50  # markers stripped before scoring
     assert res["signature"]["settings"]["baseline_budget_words"] == 12  # words in the one reference
     assert res["items"][0]["output"].startswith("TITLE=>")  # raw output kept for rescoring
+
+
+def test_baselines_are_cut_to_the_summarizers_length_per_story(tmp_path, ctx):
+    """A short story's baselines get the summarizer's share of its input, a long one's the
+    budget (the references' average length), as the summarizer itself does."""
+    from summarizer.summarize import INPUT_SHARE, length_target
+
+    def story(n_words):
+        sentences = " ".join(f"Item {k} of the council budget was approved." for k in range(n_words // 8))
+        return " [SEP] ".join(f"TITLE=> Budget {j}. ARTICLE=> {sentences}" for j in range(3))
+
+    (tmp_path / "val.source").write_text(story(48) + "\n" + story(400) + "\n", encoding="utf-8")
+    reference = "TITLE=> Council approves budget. ARTICLE=> " + " ".join(["The council approved the budget."] * 14)
+    (tmp_path / "val.target").write_text(reference + "\n" + reference + "\n", encoding="utf-8")
+    data = read_neus(tmp_path, "val")
+    res = evaluate_summarize(data, ctx.config, cache_dir=tmp_path / "cache", progress=False,
+                             summarize_fn=lambda docs: "The council approved the budget.",
+                             embedder=ctx.models.embedder)
+    budget = res["signature"]["settings"]["baseline_budget_words"]
+    assert budget == 73  # 3 + 14 x 5 reference words
+    short_in, long_in = 3 * 48, 3 * 400  # six 8-word sentences / fifty per article
+    assert length_target(short_in, budget) == round(INPUT_SHARE * short_in) < budget
+    assert length_target(long_in, budget) == budget
+    lead_words = res["scores"]["lead"]["avg_words"]
+    assert lead_words == (round(INPUT_SHARE * short_in) + budget) / 2
+    assert res["scores"]["lead-fixed"]["avg_words"] == budget
+    assert "length rule" in res["signature"]["settings"]["baseline_length"]
 
 
 def test_eval_all_writes_results_and_markdown_table(tmp_path, monkeypatch):
