@@ -57,8 +57,9 @@ def input_words(documents: list[dict], config) -> int:
 def evaluate_summarize(data: StorySet, config, *, cache_dir=None, progress: bool = True,
                        summarize_fn: SummarizeFn | None = None, pipeline=None, embedder=None,
                        budget_words: bool = True) -> dict[str, Any]:
-    """``budget_words``: the summarizer is asked for the same length the baselines are
-    cut to (ROUGE F1 rewards matching the reference length; a system told a different
+    """``budget_words``: the summarizer's length cap (``summary_words``) is the budget,
+    and each story's baselines are cut to the length the summarizer's rule gives that
+    story (ROUGE F1 rewards matching the reference length; a system told a different
     length than its baselines is not compared like for like)."""
     budget = reference_budget(data)
     if summarize_fn is None:
