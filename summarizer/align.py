@@ -14,7 +14,10 @@ by average-linkage agglomeration over a sparse nearest-neighbour graph:
   ``LINK_LEXICAL`` with shared names/numbers, which catches paraphrases e5 places a
   little lower). Candidates are merged strongest first; two groups merge only when
   their average pairwise similarity stays at least ``MERGE_AVG`` (so chains of
-  "related" sentences do not snowball into one topic blob) and their dates agree.
+  "related" sentences do not snowball into one topic blob), their dates agree, and two
+  sentences of one document end up together only when they are at least ``LINK``
+  similar to each other (linked through other sources, an article's neighbouring
+  sentences on one call made one fact of two).
 - dates: a group never mixes documents whose dates are more than ``DATE_GAP_DAYS``
   apart: the same wording in December and in late January reports two moments of the
   story, not one fact with two sources. Documents without a date get one inferred when
@@ -308,8 +311,16 @@ def build_groups(docs: list[Document], E: np.ndarray, items: list[tuple[int, int
         if a == b or not _dates_compatible(dates[a], dates[b]):
             continue
         ma, mb = members[a], members[b]
+        sims = E[ma] @ E[mb].T
+        # two sentences of one article join one group only when they say the same thing
+        # themselves: linked through other sources, "Putin told Macron he had no
+        # offensive plans" and "... that the West's written response fell short" (next
+        # sentence, same article, cosine 0.89) made one fact of two (seeds)
+        same_doc = doc_of[ma][:, None] == doc_of[mb][None, :]
+        if same_doc.any() and float(sims[same_doc].min()) < LINK:
+            continue
         cross = CROSS_LINGUAL_BONUS * (lang_ids[ma][:, None] != lang_ids[mb][None, :])
-        avg = float((E[ma] @ E[mb].T + cross).mean())
+        avg = float((sims + cross).mean())
         if avg < MERGE_AVG:
             continue
         parent[b] = a
