@@ -88,12 +88,39 @@ REPORTING = re.compile(
 _QUOTED = re.compile(r"“[^“”]*”|\"[^\"]*\"")
 
 
-def unattributed_loaded_term(text: str) -> str | None:
+def unattributed_loaded_term(text: str, shared: frozenset[str] = frozenset()) -> str | None:
     """The loaded or emotive term ``text`` adopts without attributing it, if any: one
-    outside quotation marks in a sentence with no reporting verb."""
+    outside quotation marks in a sentence with no reporting verb, and not one of the
+    ``shared`` terms (``shared_terms``)."""
     outside = _QUOTED.sub(" ", text)
-    m = LOADED_TERMS.search(outside)
-    return m.group(0) if m and not REPORTING.search(outside) else None
+    if REPORTING.search(outside):
+        return None
+    return next((m.group(0) for m in LOADED_TERMS.finditer(outside) if _term_key(m.group(0)) not in shared), None)
+
+
+def _term_key(term: str) -> str:
+    term = term.lower()
+    return term[:-1] if term.endswith("s") and not term.endswith("ss") else term
+
+
+def shared_terms(docs: list[Document]) -> frozenset[str]:
+    """The listed terms every source (two or more) uses in its own voice: unquoted, in a
+    sentence with no reporting verb. A word all outlets of a story use is how that story
+    is told, not one side's label (NeuS val: left, centre and right all call the Barcelona
+    van attack a terrorist attack; refused as loaded, every generated sentence was dropped
+    and the summary was one 11-word sentence). A term one source uses stays refused (the
+    seeds' "ukrainian coup" tag)."""
+    if len(docs) < 2:
+        return frozenset()
+    used = []
+    for d in docs:
+        terms = set()
+        for text in [d.title or "", *(s.english for s in d.sentences)]:
+            outside = _QUOTED.sub(" ", text)
+            if not REPORTING.search(outside):
+                terms |= {_term_key(m.group(0)) for m in LOADED_TERMS.finditer(outside)}
+        used.append(terms)
+    return frozenset(set.intersection(*used))
 
 
 _CITE = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -202,8 +229,11 @@ def shorten(text: str) -> str:
     return short
 
 
-def _representative(group: FactGroup, by_id: dict[str, Document]) -> tuple[str, int]:
-    """The member to show: not garbled, central, not too long once shortened, readable on its own."""
+def _representative(group: FactGroup, by_id: dict[str, Document],
+                    skip: set[str] = frozenset()) -> tuple[str, int] | None:
+    """The member to show: not garbled, central, not too long once shortened, readable on
+    its own, and not one of the ``skip`` texts (the articles' titles); None when no member
+    is left."""
     def key(m):
         s = by_id[m[0]].sentences[m[1]]
         text = shorten(s.english)
@@ -220,7 +250,16 @@ def _representative(group: FactGroup, by_id: dict[str, Document]) -> tuple[str, 
         # a member in neutral words over one that adopts a loaded term
         penalty += 0.5 * bool(unattributed_loaded_term(text))
         return (garbled(s), s.score + penalty, group.members.index(m))
-    return min(group.members, key=key)
+    # a member that only repeats its article's title is no fact of its own, but another
+    # member of the group may tell it (NeuS val: a one-line report whose text is its
+    # title, the best-scored of three paraphrases, hid the story's only fact, and the
+    # summary came out empty)
+    members = [m for m in group.members if _plain(by_id[m[0]].sentences[m[1]].english) not in skip]
+    return min(members, key=key) if members else None
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split()).rstrip(".")
 
 
 NOVELTY = 0.2  # weight of new names in fact selection (see select_facts)
@@ -256,13 +295,14 @@ def select_facts(docs: list[Document], groups: list[FactGroup], ctx: Context, wo
     # rank-normalised centrality: its raw range is narrow (0.85-0.95) and corpus-dependent
     crank = cents.argsort().argsort() / max(1, len(groups) - 1)
     scored = []
-    titles = {" ".join((d.title or "").split()).rstrip(".") for d in docs} - {""}
+    titles = {_plain(d.title or "") for d in docs} - {""}
     for g, c in zip(groups, crank):
-        doc_id, idx = _representative(g, by_id)
+        rep = _representative(g, by_id, titles)
+        if rep is None:
+            continue  # a headline line repeats the lead; it is not a fact of its own
+        doc_id, idx = rep
         if garbled(by_id[doc_id].sentences[idx]):
             continue  # every member badly translated and unrepaired: the generator would copy it
-        if " ".join(by_id[doc_id].sentences[idx].english.split()).rstrip(".") in titles:
-            continue  # a headline line repeats the lead; it is not a fact of its own
         score = 0.45 * (g.support - 1) / max(1, n_docs - 1) + 0.25 * c + 0.3 * (1 - g.position)
         scored.append(Fact(g, doc_id, idx, shorten(by_id[doc_id].sentences[idx].english), float(score)))
     scored.sort(key=lambda f: -f.score)
@@ -407,7 +447,8 @@ def extractive(facts: list[Fact], docs: list[Document], words: int, entities: li
     keep, used = [], 0
     # a fact whose sentence adopts a loaded term is told only when no other is left
     # (NeuS val: "Lots of Democrats are in full panic that ...")
-    neutral = [k for k in range(len(facts)) if not unattributed_loaded_term(facts[k].text)] or range(len(facts))
+    shared = shared_terms(docs)
+    neutral = [k for k in range(len(facts)) if not unattributed_loaded_term(facts[k].text, shared)] or range(len(facts))
     for k in sorted(neutral, key=lambda k: -facts[k].score):
         n = len(facts[k].text.split())
         if keep and used + n > words * 1.15:
@@ -456,6 +497,7 @@ class Pool:
     # people, for the who-is-who check
     descriptors: list[tuple[str, set[str], set[str], int, str]] = field(default_factory=list)
     vocabulary: set[str] = field(default_factory=set)  # content-word stems of every source text and title
+    shared_terms: frozenset[str] = frozenset()  # loaded terms every source uses itself (``shared_terms``)
 
 
 def sentence_pool(docs: list[Document], ctx: Context) -> Pool:
@@ -465,7 +507,7 @@ def sentence_pool(docs: list[Document], ctx: Context) -> Pool:
     said = source_descriptors((di, docs[di].sentences[si].english) for di, si in items)
     vocabulary = set(content_stems(" ".join([*(s.english for d in docs for s in d.sentences),
                                              *(d.title or "" for d in docs)])))
-    return Pool(items, vecs, norm, said, vocabulary)
+    return Pool(items, vecs, norm, said, vocabulary, shared_terms(docs))
 
 
 # Grounding: the content words of a summary sentence come from its sources. On NeuS val
@@ -558,7 +600,7 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
     if pool.vocabulary and len(stems) >= 4 and len(strange) > (1 - GROUNDED) * len(stems):
         return Check(False, evidence, f"{len(strange)} of its {len(stems)} content words are in no source "
                                       f"(e.g. {', '.join(repr(w) for w in strange[:4])}): not what the sources say")
-    loaded = unattributed_loaded_term(text)
+    loaded = unattributed_loaded_term(text, pool.shared_terms)
     if loaded:
         return Check(False, evidence, f"adopts the loaded term {loaded!r} without attribution")
     docs_cited = {pool.items[k][0] for k in evidence}
@@ -930,8 +972,10 @@ def _earlier_lines(date: str, facts: list[Fact], docs: list[Document], groups: l
     seen = {t.rstrip(".") for t in titles}
     dated = [g for g in groups if g.date == date] or [f.group for f in facts if f.group.date == date]
     for g in sorted(dated, key=lambda g: (g.position, -g.support)):
-        doc_id, idx = _representative(g, by_id)
-        s = by_id[doc_id].sentences[idx]
+        rep = _representative(g, by_id, seen)
+        if rep is None:
+            continue
+        s = by_id[rep[0]].sentences[rep[1]]
         text = shorten(s.english)
         if garbled(s) or text.rstrip(".") in seen or not _reportable(text):
             continue
@@ -1086,6 +1130,7 @@ def _untold_facts(out: list[SummarySentence], facts: list[Fact], docs: list[Docu
     facts most sources report, at most ``MAX_ADDED_FACTS``. Whether a candidate is told
     is decided by ``_fit``, against the length target."""
     majority = max(2, (len(docs) + 1) // 2)
+    shared = shared_terms(docs)
     earlier = _earlier_dates([f.group for f in facts])
     key = sorted((k for k, f in enumerate(facts)
                   if (every or f.group.support >= majority) and f.group.date not in earlier),
@@ -1098,7 +1143,7 @@ def _untold_facts(out: list[SummarySentence], facts: list[Fact], docs: list[Docu
         if not every and len(added) >= MAX_ADDED_FACTS:
             break
         text = " ".join(facts[k].text.split())
-        if unattributed_loaded_term(text):
+        if unattributed_loaded_term(text, shared):
             continue  # the check every generated sentence passes
         if not _reportable(text):
             continue

@@ -577,6 +577,47 @@ def test_emotive_framing_is_a_loaded_term_and_the_noun_state_attributes_nothing(
     assert summarize.unattributed_loaded_term("Moderate Democrats voiced concern over the result.") is None
 
 
+def test_a_term_every_source_uses_in_its_own_voice_is_not_one_sides_label():
+    # NeuS val: all three outlets call a van attack a terrorist attack; refusing the word
+    # dropped every generated sentence. A term one source uses stays refused.
+    docs = [make_doc("d1", ["A van killed 13 people in Barcelona in a terrorist attack on Thursday."]),
+            make_doc("d2", ["Police said five terrorists were shot dead in Cambrils.",
+                            "The terrorist attack was the worst in Spain in a decade."]),
+            make_doc("d3", ["The regime's police shot five terrorists dead in Cambrils on Friday."])]
+    shared = summarize.shared_terms(docs)
+    assert shared == {"terrorist"}  # "regime" is d3's alone; singular and plural are one term
+    told = "Five terrorists were shot dead in Cambrils after the Barcelona attack."
+    assert summarize.unattributed_loaded_term(told) == "terrorists"
+    assert summarize.unattributed_loaded_term(told, shared) is None
+    assert summarize.unattributed_loaded_term("The regime's police shot five terrorists.", shared) == "regime"
+    # only uses in the outlet's own voice count: reported ("police said") or quoted, no
+    d2_said = make_doc("d2", ["Police said five terrorists were shot dead in Cambrils."])
+    d3_quoted = make_doc("d3", ['The minister spoke of "terrorists" in Cambrils.'])
+    assert summarize.shared_terms([docs[0], d2_said]) == frozenset()
+    assert summarize.shared_terms([docs[0], d3_quoted]) == frozenset()
+    assert summarize.shared_terms(docs[:1]) == frozenset()  # one source is one side
+
+
+def test_a_fact_whose_shortest_member_repeats_a_title_is_told_by_another_member(ctx):
+    # NeuS val: a one-line report whose text is its own title was the most fluent of three
+    # paraphrases; the group was skipped as a title and the story had no fact to tell
+    docs = [make_doc("d1", ["Army Sgt. Bowe Bergdahl is set to plead guilty Monday to desertion charges at Fort Bragg."]),
+            make_doc("d2", ["Bergdahl will reportedly enter a plea in his desertion case on Monday."]),
+            make_doc("d3", ["Bowe Bergdahl is expected to plead guilty to desertion at a hearing on Monday."])]
+    docs[1].title = "Bergdahl will reportedly enter a plea in his desertion case on Monday.."
+    for d, score in zip(docs, (0.43, 0.27, 0.32)):  # the assess stage's badness, as measured there
+        d.sentences[0].score = score
+    by_id = {d.id: d for d in docs}
+    group = align.FactGroup(members=[("d1", 0), ("d2", 0), ("d3", 0)], sources=["d1", "d2", "d3"], support=3,
+                            centrality=0.9, position=0.0, date=None)
+    assert summarize._representative(group, by_id) == ("d2", 0)  # the most fluent member
+    assert summarize._representative(group, by_id, {"Bergdahl will reportedly enter a plea in his desertion "
+                                                     "case on Monday"}) == ("d3", 0)
+    assert summarize._representative(group, by_id, {summarize._plain(d.sentences[0].text) for d in docs}) is None
+    facts = summarize.select_facts(docs, [group], ctx, words=40)
+    assert [(f.doc_id, f.index) for f in facts] == [("d3", 0)]
+
+
 def test_extractive_fallback_leaves_out_a_fact_told_in_loaded_terms():
     docs, by_id, facts, said = varna_facts()
     facts[0].text = "Varna is in full panic as a doomsday storm wrecked the city."
