@@ -598,7 +598,7 @@ def test_a_term_every_source_uses_in_its_own_voice_is_not_one_sides_label():
     assert summarize.shared_terms(docs[:1]) == frozenset()  # one source is one side
 
 
-def test_a_fact_whose_shortest_member_repeats_a_title_is_told_by_another_member(ctx):
+def test_a_fact_whose_best_member_repeats_a_title_is_told_by_another_member(ctx):
     # NeuS val: a one-line report whose text is its own title was the most fluent of three
     # paraphrases; the group was skipped as a title and the story had no fact to tell
     docs = [make_doc("d1", ["Army Sgt. Bowe Bergdahl is set to plead guilty Monday to desertion charges at Fort Bragg."]),
