@@ -303,3 +303,48 @@ def test_drafted_decoding_gives_the_same_text_in_fewer_passes(config):
     n = drafted.count_tokens(b)
     assert a == b and n >= 10
     assert stats.passes - before < n  # drafts were accepted: fewer passes than tokens
+
+
+def test_prompt_batches_start_on_groups_of_four_and_end_long():
+    from summarizer.models.canonical_eval import GROUP, MIN_BATCH, prompt_batches, reusable_prefix
+
+    assert prompt_batches(0, 1100, 512) == [(0, 512), (512, 1024), (1024, 1100)]
+    # a 20-token tail would be computed by the short-batch kernel: it takes from the batch before
+    assert prompt_batches(0, 1044, 512) == [(0, 512), (512, 980), (980, 1044)]
+    assert prompt_batches(8, 40, 512) == [(0, 40)]  # a short prompt is one batch
+    context = list(range(300))
+    prompt = list(range(150)) + [999] * 200
+    assert reusable_prefix(context, 300, prompt) == 148  # shared 150, cut to a multiple of GROUP
+    assert reusable_prefix(context, 100, prompt) == 100  # never past the cells computed as prompt
+    assert reusable_prefix(context, 300, list(range(150))) == 150 - MIN_BATCH - (150 - MIN_BATCH) % GROUP
+    assert reusable_prefix(context, 300, list(range(40))) == 0
+
+
+def test_a_prompt_gets_the_same_logits_whatever_the_context_held(config, tmp_path):
+    # Qwen's Q4_K products take a batch's rows in groups of four from the batch start, so
+    # evaluating a prompt after another that shares 150 of its tokens (or after restoring
+    # that one's stored state) moved its logits by up to 0.4 before canonical_eval.py,
+    # and the seeds' summary changed with the prompt cache. SmolLM2 (Q4_1) never showed it.
+    import numpy as np
+
+    from summarizer.models.generator import resolve_gguf
+
+    path = resolve_gguf("qwen", config)
+    text = ("The foreign ministers of France and Ukraine spoke by telephone on Saturday about the troops "
+            "gathered near the border, the talks planned in Geneva and the sanctions the European Union "
+            "would impose. ") * 6
+
+    def logits_after(gen, tokens):
+        gen._llm.create_completion(prompt=tokens, max_tokens=1, temperature=0.0)
+        return np.ctypeslib.as_array(gen._llm._ctx.get_logits(), shape=(gen._llm.n_vocab(),)).copy()
+
+    first = LlamaCppGenerator(path, n_ctx=1024, prompt_cache=tmp_path)
+    prompt = first._llm.tokenize(text.encode(), add_bos=False)[:300]
+    other = prompt[:150] + first._llm.tokenize(b" Nothing else was said about the talks." * 12, add_bos=False)[:100]
+    logits_after(first, other)  # its state is stored: the first call of a prompt family
+    after_other = logits_after(first, prompt)
+    fresh = logits_after(LlamaCppGenerator(path, n_ctx=1024), prompt)
+    restoring = LlamaCppGenerator(path, n_ctx=1024, prompt_cache=tmp_path)
+    restored = logits_after(restoring, prompt)
+    assert restoring.prompt_cache.restored == 1
+    assert np.array_equal(after_other, fresh) and np.array_equal(restored, fresh)

@@ -165,8 +165,10 @@ class _LiveState:
 
     def __init__(self, llm) -> None:
         self._llm = llm
-        self.n_tokens = llm.n_tokens
-        self.input_ids = np.array(llm.input_ids[: llm.n_tokens], dtype=np.intc)
+        # only the cells a later prompt may keep (canonical_eval.py): the prompt's, not
+        # those of the generated tokens; the rest are dropped when the state is used
+        self.n_tokens = min(llm.n_tokens, getattr(llm, "_computed_upto", llm.n_tokens))
+        self.input_ids = np.array(llm.input_ids[: self.n_tokens], dtype=np.intc)
         self.seed = 0
 
     @property
@@ -189,9 +191,10 @@ def llama_class():
 
     import llama_cpp
 
+    from .canonical_eval import CanonicalPromptEval
     from .speculative import DraftVerifyingEval
 
-    class PrefixCachedLlama(DraftVerifyingEval, llama_cpp.Llama):
+    class PrefixCachedLlama(CanonicalPromptEval, DraftVerifyingEval, llama_cpp.Llama):
         def save_state(self):
             return _LiveState(self)
 
@@ -207,6 +210,7 @@ def llama_class():
                 return
             self.input_ids[: state.n_tokens] = state.input_ids
             self.n_tokens = state.n_tokens
+            self._computed_upto = state.n_tokens
             self._requires_eval = True
             if hasattr(self.cache, "restored"):
                 self.cache.restored += 1
@@ -217,12 +221,18 @@ def llama_class():
 STALE_DAYS = 14  # a state folder of another copy of a model, unused this long, is deleted
 
 
+# States written before prompts were evaluated in canonical batches (canonical_eval.py)
+# hold cells a restored prompt must not keep: they live in folders without this tag.
+STATE_LAYOUT = "canon4"
+
+
 def cache_folder(root: Path, model_path: Path, n_ctx: int, llama_cpp_version: str) -> Path:
-    """States are only valid for the same model file, context size and llama.cpp build.
+    """States are only valid for the same model file, context size, llama.cpp build and
+    batch layout (``STATE_LAYOUT``).
     Every reinstall of a model package writes a new file (a new folder here), so folders
     of the same model name unused for ``STALE_DAYS`` are removed (~32 MB each for SmolLM2)."""
     st = model_path.stat()
-    folder = Path(root) / f"{model_path.stem}-{st.st_size}-{int(st.st_mtime)}-ctx{n_ctx}-llamacpp{llama_cpp_version}"
+    folder = Path(root) / f"{model_path.stem}-{st.st_size}-{int(st.st_mtime)}-ctx{n_ctx}-llamacpp{llama_cpp_version}-{STATE_LAYOUT}"
     _prune_stale(folder)
     return folder
 
