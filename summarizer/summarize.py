@@ -47,6 +47,7 @@ from .context import Context
 from .document import Document, Entity, Summary, SummarySentence
 from .descriptors import DEMONYM_WORD, consensus_descriptors, descriptor_conflict, source_descriptors
 from .prompts import load_prompt
+from .subjects import subject_conflict
 from .typography import restore_abbreviations
 
 # Words whose use adopts one side's framing. Not exhaustive: a guard for the common
@@ -593,6 +594,8 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
     if missing:
         return Check(False, evidence, "not in its sources: " + ", ".join(repr(m) for m in missing))
     wrong = descriptor_conflict(text, pool.descriptors)
+    if not wrong and not headline:
+        wrong = subject_conflict(text, [docs[pool.items[k][0]].sentences[pool.items[k][1]].english for k in evidence])
     if wrong:
         return Check(False, evidence, wrong)
     stems = content_stems(text)

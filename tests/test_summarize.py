@@ -150,6 +150,9 @@ def test_checks_names_numbers_attribution_and_loaded_terms(ctx):
     assert attributed.ok, attributed.problem
     loaded = check("The regime in Varna let 2,000 residents flee the flooded port city on Tuesday.")
     assert not loaded.ok and "loaded term" in loaded.problem
+    # every name is in the sources, but the Green Party did not say what the mayor said
+    two = check("Mayor Ivan Petrov and the Green Party said the city would need 30 million euros to repair the damage.")
+    assert not two.ok and "adds Green, Party" in two.problem
     unrelated = check("The national football team won the cup final in extra time.")
     assert not unrelated.ok
     # a title-cased headline: "Floods"/"Force" are ordinary words the sources use, a new name is not

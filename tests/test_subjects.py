@@ -1,0 +1,30 @@
+"""Who did it: a summary sentence may not add or drop a doer of its source's predicate."""
+
+from summarizer.subjects import subject_conflict
+
+KIEV = 'Kiev has called on the West to remain "vigilant and firm" in its talks with Russia amid fears Moscow could invade.'
+CALL = "Putin and French President Emmanuel Macron agreed on the need to ease tensions."
+
+
+def test_a_second_doer_added_in_front_of_the_predicate_is_refused():
+    # the seeds' generated sentence: Russia is in the source, as the other side of the talks
+    problem = subject_conflict('Russia and Ukraine have called on the West to remain "vigilant and firm" in their talks '
+                               "with Russia amid fears Moscow could invade.", [KIEV])
+    assert problem and "adds Russia" in problem and "'Kiev has'" in problem
+
+
+def test_a_doer_of_a_coordinated_subject_left_out_is_refused():
+    problem = subject_conflict("French President Emmanuel Macron agreed on the need to ease tensions.", [CALL])
+    assert problem and "leaves Putin out" in problem
+
+
+def test_paraphrases_of_who_did_it_pass():
+    assert subject_conflict("Putin and Macron agreed on the need to ease tensions.", [CALL]) is None
+    # one name for another (the capital for the country) is a paraphrase as often as an error
+    assert subject_conflict('Ukraine has called on the West to remain "vigilant and firm" in its talks.', [KIEV]) is None
+    assert subject_conflict("Putin and Macron Agreed On The Need To Ease Tensions.", [CALL]) is None  # a headline
+    # a coordination inside a description, not of doers ("presidential and New York mayoral candidate")
+    assert subject_conflict(
+        "Former Democratic presidential and New York City mayoral candidate Andrew Yang is set to launch a party.",
+        ["Former presidential and New York mayoral candidate Andrew Yang is set to launch a party."]) is None
+    assert subject_conflict("Tensions eased.", []) is None
