@@ -12,9 +12,9 @@ prompt), and a near-tie token then flips: the seeds' summary changed with the st
 of the prompt cache.
 
 Measured on the same prompt: the logits are bit-identical whichever the history when
-every batch of the prompt starts at a position that is a multiple of four and is at
-least 32 tokens long (8-token batches are not); the batch length otherwise does not
-matter (64, 100, 500 and 512 give the same numbers). ``CanonicalPromptEval`` keeps to
+every batch of the prompt starts at a position that is a multiple of four (batches of
+32, 64, 100, 500 and 512 tokens give the same numbers; a run of 8-token batches does
+not). ``CanonicalPromptEval`` keeps to
 that: it reuses a prefix only up to a multiple of ``GROUP``, only over cells that were
 computed that way (never the cells of generated tokens, which are evaluated one at a
 time), and leaves at least ``MIN_BATCH`` prompt tokens for the last batch. It costs up
@@ -25,7 +25,7 @@ prompt with the previous one, and nothing otherwise.
 from __future__ import annotations
 
 GROUP = 4  # ggml's repacked quantised matmuls take rows in groups of four
-MIN_BATCH = 64  # 32 measured safe, 8 not; twice the safe figure as margin
+MIN_BATCH = 64  # 32-token batches measured safe, 8 not; twice the safe figure as margin
 
 
 def reusable_prefix(context_ids, computed_upto: int, prompt: list[int]) -> int:
