@@ -534,6 +534,7 @@ class Check:
     evidence: list[int]  # pool indices
     problem: str = ""
     from_titles: list[str] = field(default_factory=list)  # checked words found only in titles
+    correction: str | None = None  # the sentence mechanically put right, where the problem allows it
 
 
 def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document], entities: list[Entity],
@@ -594,10 +595,12 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
     if missing:
         return Check(False, evidence, "not in its sources: " + ", ".join(repr(m) for m in missing))
     wrong = descriptor_conflict(text, pool.descriptors)
-    if not wrong and not headline:
-        wrong = subject_conflict(text, [docs[pool.items[k][0]].sentences[pool.items[k][1]].english for k in evidence])
     if wrong:
         return Check(False, evidence, wrong)
+    conflict = None if headline else subject_conflict(
+        text, [docs[pool.items[k][0]].sentences[pool.items[k][1]].english for k in evidence])
+    if conflict:
+        return Check(False, evidence, conflict.problem, correction=conflict.corrected)
     stems = content_stems(text)
     strange = [w for w in stems if w not in pool.vocabulary]
     if pool.vocabulary and len(stems) >= 4 and len(strange) > (1 - GROUNDED) * len(stems):
@@ -841,6 +844,12 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
         vec = embed([text])[0]
         chk = check_sentence(text, vec, pool, docs, ctx.entities)
         note = None
+        if not chk.ok and chk.correction:  # put right without a generator call (who did what)
+            vec2 = embed([chk.correction])[0]
+            chk2 = check_sentence(chk.correction, vec2, pool, docs, ctx.entities)
+            if chk2.ok:
+                notes.append(f"corrected generated sentence {text!r} ({chk.problem}) as {chk.correction!r}")
+                text, vec, chk, note = chk.correction, vec2, chk2, f"corrected after failed check ({chk.problem})"
         if not chk.ok and rewrites < MAX_REWRITES and chk.evidence:
             rewrites += 1
             new = canonicalise(_rewrite(text, chk.problem, chk.evidence, vec, pool, docs, ctx), ctx.entities)

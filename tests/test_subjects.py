@@ -8,14 +8,18 @@ CALL = "Putin and French President Emmanuel Macron agreed on the need to ease te
 
 def test_a_second_doer_added_in_front_of_the_predicate_is_refused():
     # the seeds' generated sentence: Russia is in the source, as the other side of the talks
-    problem = subject_conflict('Russia and Ukraine have called on the West to remain "vigilant and firm" in their talks '
-                               "with Russia amid fears Moscow could invade.", [KIEV])
-    assert problem and "adds Russia" in problem and "'Kiev has'" in problem
+    conflict = subject_conflict('Russia and Ukraine have called on the West to remain "vigilant and firm" in their talks '
+                                "with Russia amid fears Moscow could invade.", [KIEV])
+    assert conflict and "adds Russia" in conflict.problem and "'Kiev has'" in conflict.problem
+    # put right with the source's words in front of the predicate, the rest kept
+    assert conflict.corrected == ('Kiev has called on the West to remain "vigilant and firm" in their talks '
+                                  "with Russia amid fears Moscow could invade.")
 
 
 def test_a_doer_of_a_coordinated_subject_left_out_is_refused():
-    problem = subject_conflict("French President Emmanuel Macron agreed on the need to ease tensions.", [CALL])
-    assert problem and "leaves Putin out" in problem
+    conflict = subject_conflict("On Friday, French President Emmanuel Macron agreed on the need to ease tensions.", [CALL])
+    assert conflict and "leaves Putin out" in conflict.problem
+    assert conflict.corrected == "On Friday, Putin and French President Emmanuel Macron agreed on the need to ease tensions."
 
 
 def test_paraphrases_of_who_did_it_pass():

@@ -153,6 +153,7 @@ def test_checks_names_numbers_attribution_and_loaded_terms(ctx):
     # every name is in the sources, but the Green Party did not say what the mayor said
     two = check("Mayor Ivan Petrov and the Green Party said the city would need 30 million euros to repair the damage.")
     assert not two.ok and "adds Green, Party" in two.problem
+    assert two.correction == "Mayor Ivan Petrov said the city would need 30 million euros to repair the damage."
     unrelated = check("The national football team won the cup final in extra time.")
     assert not unrelated.ok
     # a title-cased headline: "Floods"/"Force" are ordinary words the sources use, a new name is not
