@@ -312,6 +312,7 @@ def test_prompt_batches_start_on_groups_of_four_and_end_long():
     # a 20-token tail would be computed by the short-batch kernel: it takes from the batch before
     assert prompt_batches(0, 1044, 512) == [(0, 512), (512, 980), (980, 1044)]
     assert prompt_batches(8, 40, 512) == [(0, 40)]  # a short prompt is one batch
+    assert prompt_batches(0, 130, 64) == [(0, 64), (64, 128), (128, 130)]  # batches too short to lend
     context = list(range(300))
     prompt = list(range(150)) + [999] * 200
     assert reusable_prefix(context, 300, prompt) == 148  # shared 150, cut to a multiple of GROUP

@@ -45,7 +45,7 @@ def prompt_batches(start: int, n_tokens: int, n_batch: int) -> list[tuple[int, i
     ``MIN_BATCH`` long when there is more than one."""
     step = max(GROUP, n_batch - n_batch % GROUP)
     bounds = list(range(0, n_tokens, step)) + [n_tokens]
-    if len(bounds) > 2 and bounds[-1] - bounds[-2] < MIN_BATCH:
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] < MIN_BATCH <= step - MIN_BATCH:
         short = MIN_BATCH - (bounds[-1] - bounds[-2])
         bounds[-2] -= short + (-short) % GROUP
     return list(zip(bounds[:-1], bounds[1:]))
