@@ -845,11 +845,13 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
         chk = check_sentence(text, vec, pool, docs, ctx.entities)
         note = None
         if not chk.ok and chk.correction:  # put right without a generator call (who did what)
-            vec2 = embed([chk.correction])[0]
-            chk2 = check_sentence(chk.correction, vec2, pool, docs, ctx.entities)
+            # the source's words may spell a name as that one article does
+            new = canonicalise(chk.correction, ctx.entities)
+            vec2 = embed([new])[0]
+            chk2 = check_sentence(new, vec2, pool, docs, ctx.entities)
             if chk2.ok:
-                notes.append(f"corrected generated sentence {text!r} ({chk.problem}) as {chk.correction!r}")
-                text, vec, chk, note = chk.correction, vec2, chk2, f"corrected after failed check ({chk.problem})"
+                notes.append(f"corrected generated sentence {text!r} ({chk.problem}) as {new!r}")
+                text, vec, chk, note = new, vec2, chk2, f"corrected after failed check ({chk.problem})"
         if not chk.ok and rewrites < MAX_REWRITES and chk.evidence:
             rewrites += 1
             new = canonicalise(_rewrite(text, chk.problem, chk.evidence, vec, pool, docs, ctx), ctx.entities)

@@ -114,6 +114,31 @@ class OnlyHeadlines:
         return "Storms Flood Varna\nResidents Leave Their Homes\nCity Counts the Damage"
 
 
+class TwoDoers:
+    """A generator that gives the mayor's words to the Green Party as well."""
+
+    name, backend = "two-doers", "none"
+
+    def chat(self, *a, **k):
+        return ("Storms Flood Varna\nStorms flooded the port city of Varna on Tuesday, forcing 2,000 residents from "
+                "their homes. Mayor Ivan Petrov and the Green Party said the city would need 30 million euros to "
+                "repair the damage.")
+
+
+def test_who_did_what_is_put_right_with_the_sources_words_and_canonical_names(ctx):
+    docs = cluster()
+    # most sources (not in this cluster) spell him Petrow: the source's words come back canonical
+    ctx.entities = [Entity("Ivan Petrow", [["Ivan Petrov", "d1"]])]
+    try:
+        summary = summarize_with(TwoDoers(), docs, ctx)
+    finally:
+        ctx.entities = []
+    mayor = [s for s in summary.sentences if "30 million" in s.text]
+    assert [s.text for s in mayor] == ["Mayor Ivan Petrow said the city would need 30 million euros to repair the damage."]
+    assert mayor[0].note.startswith("corrected after failed check") and "Green" in mayor[0].note
+    assert any(n.startswith("corrected generated sentence") for n in summary.notes)
+
+
 def test_a_headline_without_a_roundup_keeps_the_headline_over_source_sentences(ctx):
     docs = cluster()
     summary = summarize_with(OnlyHeadlines(), docs, ctx)
