@@ -717,8 +717,36 @@ def test_a_roundup_the_check_left_short_is_filled_from_the_selected_facts(ctx):
     summary = summarize_with(OneShortSentence(), docs, ctx)
     assert any("every selected fact may be added" in n for n in summary.notes)
     added = [s for s in summary.sentences if s.note and s.note.startswith("source sentence added")]
-    assert added and any("Petrov" in s.text for s in added)
+    # the lede (a source sentence) opens; the selected facts fill what is left of the target
+    assert added and summary.sentences[1].note == summarize.LEDE
     for s in summary.sentences[1:]:
+        words_in_evidence(s, docs)
+
+
+class Paraphrases:
+    """A generator that retells the floods' news in its own words, then the mayor's."""
+
+    name, backend = "paraphrases", "none"
+
+    def chat(self, *a, **k):
+        return ("Floods in Varna\nStorms flooded the port city of Varna on Tuesday, and some 2,000 residents "
+                "had to leave their homes. Mayor Ivan Petrov said the city would need 30 million euros to repair "
+                "the damage.")
+
+
+def test_the_most_central_opening_leads_and_the_generated_retelling_gives_way(ctx):
+    docs = cluster()  # d4 tells an earlier moment (20 April): its opening never leads
+    opening = docs[0].sentences[0]
+    opening.flagged, opening.score = True, 0.9  # badly translated, not repaired: not shown
+    summary = summarize_with(Paraphrases(), docs, ctx)
+    body = [s for s in summary.sentences if s.note != "headline"]
+    lede = body[0]
+    assert lede.note == summarize.LEDE
+    assert lede.text in (docs[1].sentences[0].text, docs[2].sentences[0].text)
+    assert sum("2,000" in s.text for s in body) == 1  # the generated retelling gave way to it
+    assert any("the lede tells it" in n for n in summary.notes)
+    assert any("Petrov" in s.text for s in body)
+    for s in body:
         words_in_evidence(s, docs)
 
 
