@@ -910,7 +910,8 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
 # alone scores ROUGE-1/2/L 34.51/16.06/25.64 (one fixed outlet's: 30.5-31.0). Every 8th
 # val story (n=38), summaries without and with the lede: 40.90/17.01/26.81 at 65.1
 # words -> 42.55/18.32/28.69 at 74.0 (LexRank at the same lengths 44.47/22.26/30.68 and
-# 44.59/21.73/30.07): the gap to LexRank on this sample 3.6/5.3/3.9 -> 2.0/3.4/1.4.
+# 44.59/21.73/30.07): the gap to LexRank on this sample 3.6/5.3/3.9 -> 2.0/3.4/1.4. All
+# 307: 42.02/18.45/28.69 at 64.2 words -> 42.58/18.86/28.95 at 72.5.
 LEDE = "lede: the sources' most central opening sentence"
 # A generated sentence this close to the lede tells its news again; so does one at
 # ``TOLD`` whose names the lede keeps (a lede often joins two facts, and each alone sits
