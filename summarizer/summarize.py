@@ -915,9 +915,8 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
 LEDE = "lede: the sources' most central opening sentence"
 # A generated sentence this close to the lede tells its news again; so does one at
 # ``TOLD`` whose names the lede keeps (a lede often joins two facts, and each alone sits
-# lower: on the seeds, "Kiev has called on the West to remain 'vigilant and firm' ..."
-# at 0.916 to "Kiev urged the West to remain 'vigilant and resolute' ... as US President
-# Joe Biden announced a small deployment ...").
+# lower: on the seeds, the generator's sentence on Kiev's call for vigilance sat at 0.916
+# to an opening that joins that call and Biden's deployment).
 LEDE_SAME = 0.92
 LEDE_MAX_WORDS = 45  # a longer opening would crowd out the rest of a ~75-word roundup
 LEDE_OPENING = 2  # sentences of an article that count as its opening (a dateline or a kicker may come first)
