@@ -579,9 +579,31 @@ def test_an_added_sentence_that_leans_on_another_follows_it(ctx):
     # the mayor's fact (0.5) outranks the rail line's (0.1): it goes before the rail sentence
     mayor = said("Mayor Ivan Petrov said the city needs 30 million euros for the repairs.", "d1", 1)
     assert summarize._place(mayor, out, facts, docs, embed) == 2
-    # the same fact told as "the decision ..." leans on the rail sentence: it follows it
+    # told as "the decision ...", it leans on what its article said just before (the
+    # flood, d1's sentence 0): it follows the summary sentence citing that one
     leaning = said("Mayor Ivan Petrov said the decision would stand until the line to the capital was safe.", "d1", 1)
-    assert summarize._place(leaning, out, facts, docs, embed) == 3
+    assert summarize._place(leaning, out, facts, docs, embed) == 2
+    # no summary sentence tells its article's previous sentence: it follows the closest one
+    assert summarize._place(leaning, [out[0], out[2]], facts, docs, embed) == 2
+
+
+def test_a_generated_sentence_that_leans_on_another_is_moved_right_after_it():
+    docs, by_id, facts, said = varna_facts()
+    flood = said("Storms flooded Varna on Tuesday and 2,000 residents left their homes.", "d1", 0)
+    rail = said("Rail services to the capital were suspended on Tuesday after the storm.", "d1", 2)
+    # d1's sentence 1 follows the flood in its article: "this" is the flood
+    mayor = said("This will cost 30 million euros to repair, Mayor Ivan Petrov said.", "d1", 1)
+    out = [summarize.SummarySentence(text="Floods in Varna.", sources=["d1"], evidence=[], note="headline"),
+           flood, rail, mayor]
+    notes: list[str] = []
+    summarize._keep_referents(out, docs, notes)
+    assert out[1:] == [flood, mayor, rail]
+    assert len(notes) == 1 and "leans on" in notes[0]
+    # already in place, or leaning on nothing the summary tells: nothing moves
+    summarize._keep_referents(out, docs, notes)
+    alone = [out[0], rail, mayor]
+    summarize._keep_referents(alone, docs, notes)
+    assert out[1:] == [flood, mayor, rail] and alone[1:] == [rail, mayor] and len(notes) == 1
 
 
 def test_second_references_name_a_person_by_surname():
