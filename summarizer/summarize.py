@@ -182,9 +182,12 @@ def garbled(s) -> bool:
 
 # A sentence opening with a pronoun, a discourse connective or a back-reference ("the
 # call") leans on the sentence before it in its article; as a fact line on its own it
-# loses its referent (on the seeds, "Kuleba issued the call" without the call).
+# loses its referent (on the seeds, "Kuleba issued the call" without the call). "That
+# the ..." opens a subject clause ("That the congresswoman conceded ... was not
+# surprising", NeuS val), not a back-reference.
 _LEANS_ON_CONTEXT = re.compile(
-    r"^(?:he|she|it|they|this|these|those|that|his|her|its|their|meanwhile|nevertheless|however|but|and|also|"
+    r"^(?:he|she|it|they|this|these|those|that(?!\s+(?:the|a|an)\b)|his|her|its|their|meanwhile|nevertheless|"
+    r"however|but|and|also|"
     r"for (?:his|her|its|their) part|in turn)\b|\b(?:the|that|this) (?:call|meeting|statement|talks|move|"
     r"decision|remarks?|request)\b(?! (?:with|between|of|in|to|by)\b)", re.I)
 

@@ -882,3 +882,14 @@ def test_a_generator_failure_on_an_earlier_moment_keeps_the_generated_roundup(ct
     assert summary.sentences[-1].note.startswith("source sentence added") and summary.sentences[-1].sources == ["d4"]
     assert any("for an earlier moment: the generator failed (RuntimeError: backend crashed)" in n
                for n in summary.notes)
+
+
+def test_what_counts_as_leaning_on_the_previous_sentence():
+    leans = summarize._LEANS_ON_CONTEXT.search
+    for text in ("He said the talks would go on.", "That offer was rejected.", "That was a mistake, she said.",
+                 "Kuleba issued the call on Saturday.", "Meanwhile, prices rose."):
+        assert leans(text), text
+    # a subject clause, and a call introduced by what it was
+    for text in ("That the senator conceded was not surprising.", "The call with Macron lasted an hour.",
+                 "Storms flooded Varna on Tuesday."):
+        assert not leans(text), text
