@@ -267,6 +267,16 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
     if source and cut:
         problems.append("cut word(s) of the translation without replacing them: " + ", ".join(cut))
 
+    # whose: a name's possessive keeps its noun. "Mr. Zelensky's government vowed ..."
+    # rewritten "Mr. Zelensky vowed ..." makes the man the one who vowed (seeds, applied
+    # at stop 26: the name is kept and target-only text may cut words, so nothing else
+    # refused it)
+    rewrite_words = {w.lower() for w in _words(rewrite)}
+    narrowed = [m.group(0) for m in _NAME_POSSESSIVE.finditer(original)
+                if m.group(1) in rewrite and m.group(2).lower() not in rewrite_words]
+    if narrowed:
+        problems.append(f"dropped what a name's possessive names: {', '.join(narrowed)} (changes who did it)")
+
     # dates stay what the sentence said
     d0, d1 = dates(original), dates(rewrite)
     if d0 != d1:
@@ -299,6 +309,9 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
     if problems:
         return GuardResult(False, "; ".join(problems))
     return GuardResult(True, "ok")
+
+
+_NAME_POSSESSIVE = re.compile(r"\b([A-Z][\w-]+)['’]s\s+([a-z][a-z-]+)")
 
 
 def cut_words(original: str, rewrite: str) -> tuple[list[str], list[str]]:
