@@ -298,7 +298,7 @@ def test_fit_drops_the_least_important_generated_sentence():
     # least important fact) goes; two generated sentences at least, and the added earlier
     # moment, stay
     assert [s.text.split()[0] for s in out] == ["Floods", "Storms", "Mayor"]
-    assert len(notes) == 1 and "Rail services" in notes[0] and "ranks lowest" in notes[0]
+    assert len(notes) == 1 and "Rail services" in notes[0] and "tell more" in notes[0]
     # a generated sentence telling an earlier moment (d4, 20 April) is never the one to go
     dated = [out[0], out[1], said("On 20 April 2031, engineers warned that the sea wall of Varna could fail.", "d4", 0),
              said("Rail services to the capital were suspended on Tuesday after the storm.", "d1", 2)]
@@ -327,13 +327,33 @@ def test_fit_lets_an_untold_important_fact_replace_a_generated_sentence_that_tel
     added = summarize._fit(out, [(storms, 0.9)], [], facts, docs, words=30, notes=notes)
     assert added == [storms]
     assert [s.text.split()[0] for s in out] == ["Mayor", "Rail"]
-    assert any("Green Party" in n and "ranks lowest" in n for n in notes)
+    assert any("Green Party" in n and "tell more" in n for n in notes)
     assert any("added the source sentence" in n and "Storms" in n for n in notes)
     # no room: the untold fact is left out, and the notes say so
     out = out[:2]
     notes = []
     assert summarize._fit(out, [(storms, 0.9)], [], facts, docs, words=15, notes=notes) == []
     assert len(out) == 2 and any("left out the untold fact" in n for n in notes)
+
+
+def test_fit_tells_two_shorter_facts_rather_than_one_long_one():
+    docs, by_id, facts, said = varna_facts()
+    out = [said("Storms flooded Varna on Tuesday and 2,000 residents left their homes.", "d1", 0),
+           said("Mayor Ivan Petrov said the city needs 30 million euros for the repairs.", "d1", 1)]
+    long_one = said("Rail services to the capital and to the three northern towns were suspended on Tuesday "
+                    "after the storm, and the line will stay closed for at least a week, the operator said.", "d1", 2)
+    short = [said("The Green Party blamed years of neglect.", "d2", 1), said("Rail services were suspended.", "d1", 2)]
+    # 11 + 13 words kept, 1.2 x 40 = 48: 24 words of room. The long sentence does not fit;
+    # the most valuable one (21 words, 0.7) leaves room for neither short one, which
+    # together (7 + 4 words, 0.5 + 0.3) tell more
+    mid = said("Rail services to the capital were suspended on Tuesday after the storm, the national operator "
+               "said late in a short statement.", "d1", 2)
+    assert [len(s.text.split()) for s in [*out, long_one, mid, *short]] == [11, 13, 32, 21, 7, 4]
+    candidates = [(long_one, 0.6), (mid, 0.7), (short[0], 0.5), (short[1], 0.3)]
+    notes: list[str] = []
+    added = summarize._fit(out, candidates, [], facts, docs, words=40, notes=notes)
+    assert added == short or added == short[::-1]
+    assert sum(len(s.text.split()) for s in out + added) <= 48
 
 
 def test_a_fact_is_told_only_by_a_close_sentence_that_keeps_its_names(ctx):
