@@ -268,9 +268,8 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
         problems.append("cut word(s) of the translation without replacing them: " + ", ".join(cut))
 
     # whose: a name's possessive keeps its noun. "Mr. Zelensky's government vowed ..."
-    # rewritten "Mr. Zelensky vowed ..." makes the man the one who vowed (seeds, applied
-    # at stop 26: the name is kept and target-only text may cut words, so nothing else
-    # refused it)
+    # rewritten "Mr. Zelensky vowed ..." makes the man the one who vowed (seeds: the name
+    # is kept and target-only text may cut words, so no other rule refuses it)
     rewrite_words = {w.lower() for w in _words(rewrite)}
     narrowed = [m.group(0) for m in _NAME_POSSESSIVE.finditer(original)
                 if m.group(1) in rewrite and m.group(2).lower() not in rewrite_words]

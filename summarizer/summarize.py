@@ -1365,8 +1365,8 @@ def _fit(out: list[SummarySentence], untold: list[tuple[SummarySentence, float]]
     sentences (valued by the most important selected fact they cite: support,
     centrality, position) and untold facts' source sentences compete for
     ``LENGTH_SLACK`` x the target; the set with the largest total value wins
-    (``_most_told``). Always kept: sentences telling an earlier moment of the story (the summary
-    must place it in time), the added earlier moments, and at least two generated
+    (``_most_told``). Always kept: sentences telling an earlier moment of the story (the
+    summary must place it in time), the added earlier moments, and at least two generated
     sentences (the most important ones). Removes the generated sentences that lose from
     ``out`` and returns the source sentences that win, noting both.
     (Dropping by embedding redundancy instead was tried: on the seeds it dropped the lead
@@ -1387,8 +1387,8 @@ def _fit(out: list[SummarySentence], untold: list[tuple[SummarySentence, float]]
     for s in body:
         if s not in fixed and s not in kept:
             out.remove(s)
-            notes.append(f"dropped generated sentence {s.text[:60]!r} (the sentences kept tell more in the room) to keep the "
-                         f"summary near {words} words")
+            notes.append(f"dropped generated sentence {s.text[:60]!r} (the sentences kept tell more in the room) "
+                         f"to keep the summary near {words} words")
     added = [s for s, _ in untold if s in kept]
     for s, _ in untold:
         if s in kept:
