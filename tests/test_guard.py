@@ -170,11 +170,11 @@ def test_a_translation_is_not_cut_when_its_source_is_known():
 
 
 def test_a_name_possessive_keeps_its_noun():
-    original = "Mr. Zelensky’s government vowed to fight back against any invasion, while calling for NATO And aid."
-    narrowed = check_rewrite(original, "Mr. Zelensky vowed to fight back against any invasion, while calling for "
-                                       "NATO and aid.")
-    assert not narrowed.ok and "Zelensky’s government" in narrowed.reason and "who did it" in narrowed.reason
+    original = "Mr. Novak’s cabinet promised to resist the merger, while asking Brussels And Vienna for help."
+    narrowed = check_rewrite(original, "Mr. Novak promised to resist the merger, while asking Brussels and Vienna "
+                                       "for help.")
+    assert not narrowed.ok and "Novak’s cabinet" in narrowed.reason and "who did it" in narrowed.reason
     # the noun kept, in another construction; the MT's capital fixed around it
-    assert check_rewrite(original, "The government of Mr. Zelensky vowed to fight back against any invasion, "
-                                   "while calling for NATO and aid.").ok
-    assert check_rewrite(original, original.replace("And aid", "and aid")).ok
+    assert check_rewrite(original, "The cabinet of Mr. Novak promised to resist the merger, while asking Brussels "
+                                   "and Vienna for help.").ok
+    assert check_rewrite(original, original.replace("And Vienna", "and Vienna")).ok
