@@ -24,6 +24,9 @@ rows = qe_cache.load_split("ro-en", "dev")[:n]
 mt = [r["mt"] for r in rows]
 ctx = Context.create(Config.load(threads=2))
 ctx.models.scorer.token_logprobs("warm up")
+scorer = ctx.models.used["scorer"]
+print(f"scorer: {scorer['name']} on {scorer['backend']}" + (f" ({scorer['precision']})" if "precision" in scorer else "")
+      + (f", fallback: {scorer['fallback']}" if "fallback" in scorer else ""))
 ctx.models.langid.detect("warm up the detector")
 for use_lm in (False, True):
     a = Assessor(ctx, use_lm=use_lm)

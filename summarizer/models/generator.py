@@ -483,8 +483,8 @@ def cpu_dtype(setting: str) -> str:
         return setting
     import torch
 
-    native = getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
-    return "bfloat16" if native else "float32"
+    amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
+    return "bfloat16" if amx else "float32"
 
 
 # GGUF files up to this size are kept dequantised after the first load (SmolLM2:

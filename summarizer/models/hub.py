@@ -47,16 +47,24 @@ class ModelHub:
             if self._scorer is None:
                 fallback = None
                 try:
-                    self._scorer = load_generator(self.config, model=self.config.scorer_model,
-                                                  backend=self.config.scorer_backend)
+                    self._scorer = self._load_scorer()
                 except ModelError as exc:
-                    if self.config.scorer_backend == self.config.generator_backend:
+                    # the same model through another backend: slower, same features, said so
+                    backend = self.config.scorer_backend
+                    other = "transformers" if backend == "onnx" else self.config.generator_backend
+                    if backend == other:
                         raise
-                    # same model through the generator's backend: slower, same features
-                    fallback = f"{self.config.scorer_backend} failed ({exc.problem}); generator backend used"
-                    self._scorer = load_generator(self.config, model=self.config.scorer_model)
+                    fallback = f"{backend} failed ({exc.problem}; to fix: {exc.fix}); {other} used"
+                    self._scorer = load_generator(self.config, model=self.config.scorer_model, backend=other)
                 self.used["scorer"] = self._scorer.info() | ({"fallback": fallback} if fallback else {})
             return self._scorer
+
+    def _load_scorer(self):
+        if self.config.scorer_backend == "onnx":
+            from .onnx_scorer import load_scorer
+
+            return load_scorer(self.config)
+        return load_generator(self.config, model=self.config.scorer_model, backend=self.config.scorer_backend)
 
     @property
     def embedder(self) -> Embedder:
