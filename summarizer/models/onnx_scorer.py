@@ -106,7 +106,7 @@ class OnnxScorer:
 
     backend = "onnx"
 
-    def __init__(self, folder: Path, *, precision: str = "int8", n_threads: int = 2, batch_size: int = 32):
+    def __init__(self, folder: Path, *, precision: str = "float32", n_threads: int = 2, batch_size: int = 32):
         if precision not in PRECISIONS:
             raise ValueError(f"unknown scorer precision {precision!r} (expected one of {', '.join(PRECISIONS)})")
         folder = Path(folder)
