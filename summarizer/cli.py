@@ -179,7 +179,7 @@ def cmd_models(args) -> int:
                 print(f"scorer export ready: {folder} ({time.perf_counter() - start:.1f} s)")
             except Exception as exc:  # runs fall back to transformers (and say so): not fatal here
                 print(f"scorer export failed ({type(exc).__name__}: {exc}); detection will score with "
-                      "transformers, about 2x slower", file=sys.stderr)
+                      "transformers (the same scores, slower)", file=sys.stderr)
     else:
         from .models.registry import QWEN_FILENAME
 

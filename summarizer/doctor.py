@@ -68,8 +68,9 @@ def _checks(config: Config):
 
         s = load_scorer(config)
         start = time.perf_counter()
-        fluent, scrambled = (x.mean for x in s.token_logprobs_batch(
-            ["The minister spoke to his counterpart on Saturday.", "Counterpart the on spoke Saturday minister his to."]))
+        fluent, scrambled = (x.mean for x in s.token_logprobs_batch([
+            "The minister spoke to his counterpart on Saturday.",
+            "Counterpart the on spoke Saturday minister his to."]))
         return (f"load {s.load_seconds:.1f} s; {s.precision}; mean log-prob fluent {fluent:.2f} vs scrambled "
                 f"{scrambled:.2f} in {time.perf_counter() - start:.2f} s")
 
