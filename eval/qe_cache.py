@@ -18,7 +18,21 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = Path(os.environ.get("MLQE_DIR", ROOT.parent / "shared" / "data" / "mlqe-pe"))
-CACHE = ROOT / "eval" / "cache"
+
+
+def scorer_key() -> str:
+    """Which scorer computed the raw LM evidence (model, backend, precision, export
+    format): one cache folder per scorer, so a refit for another precision never reads
+    the evidence of the last one."""
+    from summarizer.config import Config
+    from summarizer.models.onnx_scorer import FORMAT_VERSION
+
+    c = Config.load()
+    key = f"{c.scorer_model}-{c.scorer_backend}"
+    return key + (f"-{c.scorer_precision}-v{FORMAT_VERSION}" if c.scorer_backend == "onnx" else f"-{c.torch_dtype}")
+
+
+CACHE = ROOT / "eval" / "cache" / "qe_raw" / scorer_key()
 PAIRS = ("ru-en", "et-en", "ro-en", "si-en", "ne-en")
 SEED = 0
 
@@ -65,6 +79,7 @@ def build(pairs, splits, n_train: int, n_dev: int | None, batch: int = 50) -> No
 
     ctx = Context.create(Config.load(threads=2))
     CACHE.mkdir(parents=True, exist_ok=True)
+    print(f"raw evidence cache: {CACHE}", flush=True)
     for pair in pairs:
         for split in splits:
             rows = subsample(load_split(pair, split), n_train if split == "train" else n_dev)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import math
 import sys
@@ -36,7 +37,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
-from qe_cache import SEED  # noqa: E402
+from qe_cache import SEED, scorer_key  # noqa: E402
 
 from summarizer.detect.second_look import FEATURES, SECOND_LOOK_PATH, translation_logprobs  # noqa: E402
 
@@ -73,6 +74,8 @@ def evidence(rows: list[dict], ctx) -> list[dict]:
     for r in rows:
         by_file.setdefault(CACHE / f"{r['pair']}-{r['split']}.jsonl", []).append(r)
     assessor = None
+    combiner = ROOT / "summarizer" / "data" / "qe_model.json"
+    cheap_by = f"{scorer_key()}-{hashlib.sha256(combiner.read_bytes()).hexdigest()[:12]}"
     for path, group in by_file.items():
         cached: dict[int, dict] = {}
         if path.exists():
@@ -80,14 +83,17 @@ def evidence(rows: list[dict], ctx) -> list[dict]:
                 cached.setdefault(c["idx"], {}).update(c)
         path.parent.mkdir(parents=True, exist_ok=True)
         lang = group[0]["pair"].split("-")[0]
-        need = [r for r in group if "cheap" not in cached.get(r["idx"], {})]
+        # the cheap badness depends on the scorer and the combiner it was computed with:
+        # recomputed when either changed (the generator's log-probs do not)
+        need = [r for r in group if cached.get(r["idx"], {}).get("cheap_by") != cheap_by]
         if need:  # batched: the cheap tier scores ~5 rows/s
             assessor = assessor or Assessor(ctx, use_lm=True, second_look=False)
             got = assessor.score_segments([r["mt"] for r in need], src=[r["src"] for r in need], src_lang=lang)
             with path.open("a", encoding="utf-8") as fh:
                 for r, a in zip(need, got):
-                    cached.setdefault(r["idx"], {"idx": r["idx"]})["cheap"] = float(a.score)
-                    fh.write(json.dumps({"idx": r["idx"], "cheap": float(a.score)}) + "\n")
+                    fresh = {"idx": r["idx"], "cheap": float(a.score), "cheap_by": cheap_by}
+                    cached.setdefault(r["idx"], {}).update(fresh)
+                    fh.write(json.dumps(fresh) + "\n")
         need = [r for r in group if "sl_mean" not in cached[r["idx"]]]
         t0 = time.perf_counter()
         with path.open("a", encoding="utf-8") as fh:

@@ -42,15 +42,14 @@ class Config:
     # features (r >= 0.998). Without the export, "onnx" falls back to "transformers" and
     # the report says so. LM tier on MLQE-PE ro-en dev MT (eval/qe_speed.py, 200
     # sentences, 2 threads, AVX-512 CPU without AMX): transformers 17.3 sentences/s
-    # (bfloat16; float32 21-22), onnx float32 24.3, onnx int8 49.3.
+    # (bfloat16; float32 21-22), onnx float32 35.3, onnx int8 57.8.
     scorer_model: str = "smollm2"
     scorer_backend: str = "onnx"
     # "float32" gives the torch float32 scores exactly, the evidence the detection
-    # combiners were trained on. "int8" is twice as fast but moves a sentence's mean
-    # log-prob by up to 0.52 (r = 0.994): target-only QE r on dev (300 a pair) ro-en
-    # 0.435 -> 0.437, ru-en 0.393 -> 0.381, et-en 0.386 -> 0.364, and on the seeds two
-    # sentences near the threshold change sides, both the wrong way. It would need the
-    # combiners refitted on its own evidence (make qe-model second-look-model).
+    # combiners were trained on. "int8" (per-token activations, onnx_scorer.py) is 1.6x
+    # as fast and moves a sentence's mean log-prob by 0.093 on average (r = 0.995); with
+    # the float32 combiners it unflags one garbled seed sentence near the threshold
+    # (0.507 -> 0.458). Refit for it: make qe-model second-look-model.
     scorer_precision: str = "float32"
     # Weights' type for the transformers backend on CPU: "auto" = bfloat16 where the CPU
     # has AMX tiles (oneDNN runs bfloat16 matrix products on them), else float32; or
