@@ -91,7 +91,7 @@ eval-qe-dev: $(MODELS_READY)
 qe-model: $(MODELS_READY)
 	$(PY) eval/qe_cache.py --n-train 1500 --n-dev 200
 	$(PY) eval/train_qe.py --n-train 1500
-	$(PY) eval/train_crosssource.py --stories 160
+	$(PY) eval/train_crosssource.py --stories 480
 
 # Refit the bilingual second look (generator log-probs of MT given source, stacked on
 # the cheap tier's score; ~30 min on 2 cores, evidence cached in eval/cache/second_look).

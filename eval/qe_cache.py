@@ -21,15 +21,17 @@ DATA = Path(os.environ.get("MLQE_DIR", ROOT.parent / "shared" / "data" / "mlqe-p
 
 
 def scorer_key() -> str:
-    """Which scorer computed the raw LM evidence (model, backend, precision, export
-    format): one cache folder per scorer, so a refit for another precision never reads
+    """Which scorer computed the raw LM evidence (model, backend, precision, int8
+    scheme): one cache folder per scorer, so a refit for another precision never reads
     the evidence of the last one."""
     from summarizer.config import Config
-    from summarizer.models.onnx_scorer import FORMAT_VERSION
+    from summarizer.models.onnx_scorer import INT8_SCHEME
 
     c = Config.load()
     key = f"{c.scorer_model}-{c.scorer_backend}"
-    return key + (f"-{c.scorer_precision}-v{FORMAT_VERSION}" if c.scorer_backend == "onnx" else f"-{c.torch_dtype}")
+    if c.scorer_backend != "onnx":
+        return f"{key}-{c.torch_dtype}"
+    return f"{key}-{c.scorer_precision}" + (f"-{INT8_SCHEME}" if c.scorer_precision == "int8" else "")
 
 
 CACHE = ROOT / "eval" / "cache" / "qe_raw" / scorer_key()

@@ -87,6 +87,8 @@ def test_onnx_scorer_gives_the_torch_scores(config, precision):
     from summarizer.models.onnx_scorer import load_scorer
 
     onnx = load_scorer(config.replace(scorer_precision=precision))
+    # int8 (the default) loads ONNX Runtime's rewrite saved at install
+    assert onnx.info()["optimised_copy"] == (precision == "int8")
     torch_lm = load_generator(config.replace(torch_dtype="float32"), model="smollm2", backend="transformers")
     got, ref = onnx.token_logprobs_batch(_SCORED), torch_lm.token_logprobs_batch(_SCORED)
     assert got[1].tokens == [] and onnx.count_tokens("Ukraine") == torch_lm.count_tokens("Ukraine")

@@ -36,7 +36,9 @@ from ..errors import ModelError
 from .generator import GenerationStats, TokenScores
 
 PRECISIONS = ("int8", "float32")
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+# How int8.onnx quantises (its scores change with it; float32's never do)
+INT8_SCHEME = "per-token"
 # ONNX opset of the export; 17 is the newest the TorchScript exporter writes reliably.
 OPSET = 17
 
@@ -81,10 +83,11 @@ def build(torch_generator, folder: Path) -> Path:
                                             "logprobs": {0: "batch", 1: "width_minus_one"}},
                               opset_version=OPSET, dynamo=False)
         n_int8 = quantise_per_token(tmp / "float32.onnx", tmp / "int8.onnx")
+        save_optimised(tmp, "int8")
         torch_generator.tokenizer.save_pretrained(tmp)
         (tmp / "meta.json").write_text(json.dumps({
             "format": FORMAT_VERSION, "name": torch_generator.name, "source": str(torch_generator.source),
-            "opset": OPSET, "torch": torch.__version__, "int8_matmuls": n_int8, "int8_activations": "per token",
+            "opset": OPSET, "torch": torch.__version__, "int8_matmuls": n_int8, "int8_scheme": INT8_SCHEME,
             "prefix_ids": list(torch_generator.tokenizer("", add_special_tokens=True)["input_ids"]),
         }, indent=1))
         if folder.exists():
@@ -150,6 +153,30 @@ def quantise_per_token(src: Path, dst: Path) -> int:
     return n_products
 
 
+def optimised_path(folder: Path, precision: str, ort_version: str) -> Path:
+    """Where ONNX Runtime's rewrite of ``<precision>.onnx`` (fused kernels) is kept, named
+    by the version of ONNX Runtime that made it."""
+    return Path(folder) / f"{precision}.ort-{ort_version}.onnx"
+
+
+def save_optimised(folder: Path, precision: str) -> Path:
+    """Save ONNX Runtime's graph rewrite of ``<precision>.onnx`` once, so a start loads it
+    instead of rewriting: the int8 graph (12 nodes a quantised product) loads in 0.9-1.1 s
+    that way, against 2.6 s when rewritten at every start. The "extended" level, not
+    "all": it leaves out layout rewrites specific to one CPU, so the file stays valid on
+    another."""
+    import onnxruntime as ort
+
+    target = optimised_path(folder, precision, ort.__version__)
+    tmp = target.with_name(target.name + ".tmp")
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.optimized_model_filepath = str(tmp)
+    ort.InferenceSession(str(Path(folder) / f"{precision}.onnx"), options, providers=["CPUExecutionProvider"])
+    tmp.replace(target)
+    return target
+
+
 class OnnxScorer:
     """Token log-probabilities of an exported LM (see ``build``) with ONNX Runtime."""
 
@@ -182,7 +209,16 @@ class OnnxScorer:
         options.intra_op_num_threads = max(1, n_threads)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(self.source, options, providers=["CPUExecutionProvider"])
+        optimised = optimised_path(folder, precision, ort.__version__)
+        self.optimised = optimised.is_file()
+        try:
+            self.session = ort.InferenceSession(str(optimised) if self.optimised else self.source, options,
+                                                providers=["CPUExecutionProvider"])
+        except Exception:  # a damaged saved rewrite: the export itself, rewritten on loading
+            if not self.optimised:
+                raise
+            self.optimised = False
+            self.session = ort.InferenceSession(self.source, options, providers=["CPUExecutionProvider"])
         self.stats = GenerationStats()
         self.load_seconds = time.perf_counter() - start
         self._lock = threading.Lock()
@@ -223,7 +259,7 @@ class OnnxScorer:
 
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "backend": self.backend, "source": self.source, "precision": self.precision,
-                "onnxruntime": self._ort_version, "format": self.meta.get("format"), "exported_with_torch": self.meta.get("torch")}
+                "onnxruntime": self._ort_version, "format": self.meta.get("format"), "optimised_copy": self.optimised, "exported_with_torch": self.meta.get("torch")}
 
 
 def export_folder(config, model: str | None = None) -> Path:
