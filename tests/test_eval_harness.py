@@ -263,3 +263,17 @@ def test_eval_all_writes_results_and_markdown_table(tmp_path, monkeypatch):
     md = (out / "README.md").read_text()
     assert "| ru-en dev | 3 | bilingual | summarizer |" in md and "do-nothing" in md
     assert "task:repair|data:ru-en|split:dev|n:3" in md
+
+
+def test_signature_string_names_each_models_backend_version_and_precision():
+    # two scorers that differ only in precision give different scores: the line says which
+    from summarizer.evaluation.signature import signature_string
+
+    sig = {"task": "qe", "data": "ru-en", "split": "dev", "n": 3, "mode": "target", "system": "abc",
+           "settings": {"threshold": 0.5}, "summarizer": "0.1.0", "date": "2026-12-02T00:00:00Z",
+           "models": {"scorer": {"name": "SmolLM2", "backend": "onnx", "onnxruntime": "1.32.0", "precision": "int8"},
+                      "generator": {"name": "Qwen", "backend": "llamacpp", "llama_cpp_python": "0.3.36"}}}
+    line = signature_string(sig)
+    assert "generator=Qwen@llamacpp-0.3.36,scorer=SmolLM2@onnx-1.32.0-int8|" in line
+    sig["models"]["scorer"]["precision"] = "float32"
+    assert "scorer=SmolLM2@onnx-1.32.0-float32|" in signature_string(sig)

@@ -93,8 +93,10 @@ def _model_tag(info: Any) -> str:
         return str(info)
     name = info.get("name", "?")
     backend = info.get("backend", "")
-    ver = info.get("llama_cpp_python") or info.get("transformers") or info.get("version") or ""
-    return f"{name}@{backend}{'-' + str(ver) if ver else ''}"
+    ver = info.get("llama_cpp_python") or info.get("transformers") or info.get("onnxruntime") or info.get("version") or ""
+    # the scorer's precision changes its scores (onnx int8 / float32, torch dtype)
+    precision = info.get("precision") or info.get("dtype") or ""
+    return f"{name}@{backend}{'-' + str(ver) if ver else ''}{'-' + str(precision) if precision else ''}"
 
 
 def signature_string(sig: dict[str, Any]) -> str:
