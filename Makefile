@@ -76,9 +76,10 @@ bench: $(MODELS_READY)
 eval-quick: $(MODELS_READY)
 	$(PY) -m summarizer eval all --quick
 
-# Detection on the whole MLQE-PE dev split, both modes (~40 min on 2 cores): per-item
-# results in eval/cache/qe-dev-full (they hold the data's labels), the table in
-# eval/results/qe-dev-full.md.
+# Detection on the whole MLQE-PE dev split, both modes: per-item results in
+# eval/cache/qe-dev-full (they hold the data's labels), the table in
+# eval/results/qe-dev-full.md. 2 cores: ~15 min with SUMMARIZER_SECOND_LOOK=0; the
+# second look adds ~1 h (the generator re-reads 3,000 ru/et/ro segments at ~1.2 s).
 QE_DEV_DIR := eval/cache/qe-dev-full
 eval-qe-dev: $(MODELS_READY)
 	mkdir -p $(QE_DEV_DIR)

@@ -277,3 +277,16 @@ def test_signature_string_names_each_models_backend_version_and_precision():
     assert "generator=Qwen@llamacpp-0.3.36,scorer=SmolLM2@onnx-1.32.0-int8|" in line
     sig["models"]["scorer"]["precision"] = "float32"
     assert "scorer=SmolLM2@onnx-1.32.0-float32|" in signature_string(sig)
+
+
+def test_fingerprint_changes_with_the_detection_settings_that_change_scores():
+    # an evaluation cache keyed by the fingerprint must not serve second-look scores to a
+    # run without the second look (or LM evidence to a cheap-tier run)
+    from summarizer.config import Config
+    from summarizer.evaluation.signature import system_fingerprint
+
+    base = Config.load()
+    prints = {system_fingerprint(c, {"task": "qe"}, task="qe") for c in
+              (base, base.replace(second_look=not base.second_look), base.replace(assess_lm=not base.assess_lm),
+               base.replace(scorer_precision="float32" if base.scorer_precision == "int8" else "int8"))}
+    assert len(prints) == 4

@@ -132,7 +132,7 @@ def quantise_per_token(src: Path, dst: Path) -> int:
         nodes += [
             helper.make_node("Abs", [x], [p + "/abs"], name=p + "/Abs"),
             helper.make_node("ReduceMax", [p + "/abs"], [p + "/row_max"], axes=[-1], keepdims=1, name=p + "/RowMax"),
-            helper.make_node("Max", [p + "/row_max", "q/tiny"], [p + "/row_max_pos"], name=p + "/Floor"),
+            helper.make_node("Max", [p + "/row_max", "q/tiny"], [p + "/row_max_pos"], name=p + "/NonZero"),
             helper.make_node("Div", [p + "/row_max_pos", "q/127"], [p + "/x_scale"], name=p + "/Scale"),
             helper.make_node("Div", [x, p + "/x_scale"], [p + "/x_scaled"], name=p + "/Divide"),
             helper.make_node("Round", [p + "/x_scaled"], [p + "/x_round"], name=p + "/Round"),
@@ -259,7 +259,8 @@ class OnnxScorer:
 
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "backend": self.backend, "source": self.source, "precision": self.precision,
-                "onnxruntime": self._ort_version, "format": self.meta.get("format"), "optimised_copy": self.optimised, "exported_with_torch": self.meta.get("torch")}
+                "onnxruntime": self._ort_version, "format": self.meta.get("format"), "optimised_copy": self.optimised,
+                "exported_with_torch": self.meta.get("torch")}
 
 
 def export_folder(config, model: str | None = None) -> Path:
