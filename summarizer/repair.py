@@ -35,6 +35,7 @@ from .context import Context
 from .descriptors import consensus_descriptors, lone_runs, source_descriptors
 from .document import Document, Entity, Repair, Sentence
 from .guard import GuardResult, apply_consensus, check_rewrite
+from .models.generator import chat_many
 from .prompts import load_prompt
 from .typography import restore_abbreviations
 
@@ -255,9 +256,9 @@ class Repairer:
             self._generator = self.ctx.models.generator
         return self._generator
 
-    # --- one model call -----------------------------------------------------------
-    def rewrite(self, item: _Item, *, entities: Sequence[Entity] = (), feedback: str = "",
-                temperature: float = 0.0, seed: int | None = None) -> str:
+    # --- the model calls -----------------------------------------------------------
+    def _messages(self, item: _Item, entities: Sequence[Entity], feedback: str) -> tuple[list, int]:
+        """The prompt for ``item`` and its output cap."""
         shown = pre_edit(item.original, item.consensus)
         context = ""
         if item.context:
@@ -272,14 +273,27 @@ class Repairer:
         messages = self.prompt.messages(names=_names_line(item.original, item.consensus, entities),
                                         context=context, source=source, sentence=_data(shown),
                                         feedback=feedback)
-        gen = self.generator
         try:
-            n_in = gen.count_tokens(shown)
+            n_in = self.generator.count_tokens(shown)
         except Exception:  # a backend without a tokenizer call: a word-based estimate
             n_in = int(len(shown.split()) * 1.6)
-        max_tokens = int(n_in * 1.5) + 16  # a minimal edit is about as long as its input
-        out = gen.chat(messages, max_tokens=max_tokens, stop=["\n"], temperature=temperature, seed=seed)
+        return messages, int(n_in * 1.5) + 16  # a minimal edit is about as long as its input
+
+    def rewrite(self, item: _Item, *, entities: Sequence[Entity] = (), feedback: str = "",
+                temperature: float = 0.0, seed: int | None = None) -> str:
+        messages, max_tokens = self._messages(item, entities, feedback)
+        out = self.generator.chat(messages, max_tokens=max_tokens, stop=["\n"], temperature=temperature, seed=seed)
         return _clean_output(out, item.original)
+
+    def rewrite_many(self, items: Sequence[_Item], *, entities: Sequence[Entity] = (),
+                     feedback: Sequence[str] | None = None, temperature: float = 0.0, seed: int | None = None,
+                     on_done=None) -> list[str]:
+        """``rewrite`` for several items in one generator call: llama.cpp decodes them in
+        parallel sequences (models/parallel.py), other backends one after another."""
+        prompts = [self._messages(it, entities, feedback[k] if feedback else "") for k, it in enumerate(items)]
+        outs = chat_many(self.generator, [m for m, _ in prompts], max_tokens=[n for _, n in prompts], stop=["\n"],
+                         temperature=temperature, seed=seed, on_done=on_done)
+        return [_clean_output(out, it.original) for out, it in zip(outs, items)]
 
     # --- detection as the final judge ----------------------------------------------
     def _assess(self):
@@ -324,24 +338,42 @@ class Repairer:
                              consensus=item.consensus, known_spellings=" ".join([item.source or "", *item.context]),
                              source=item.source or "")
 
-    def _attempt(self, item: _Item, entities: Sequence[Entity]) -> bool:
-        """One candidate for ``item`` (the first greedy; the second sampled and told why
-        the first was refused), guarded. True when the guard lets it through."""
-        start = time.perf_counter()
-        if item.tries == 0:
-            text = self.rewrite(item, entities=entities)
-        else:
-            self.stats["second_candidates"] += 1
-            text = self.rewrite(item, entities=entities, feedback=item.guard,
-                                temperature=_SECOND_TEMPERATURE, seed=self.ctx.config.seed + 1)
-        item.seconds += time.perf_counter() - start
-        item.tries += 1
-        text = apply_consensus(text, item.consensus) if text else text
-        result = self._guard(item, text)
-        if text or item.candidate is None:
-            item.candidate = text
-        item.guard = result.reason
-        return result.ok
+    def _attempt_all(self, items: list[_Item], entities: Sequence[Entity], stage: str, label: str) -> list[bool]:
+        """One candidate for each item (a first one greedy; a second one sampled and told
+        why the first was refused), all generated together, then guarded. True where the
+        guard lets the candidate through."""
+        ok = [False] * len(items)
+        done = [0]
+
+        def progress(_k: int) -> None:
+            done[0] += 1
+            self.ctx.report_progress(stage, done[0], len(items), label)
+
+        # split before generating: a first candidate's ``tries`` goes up as it is made
+        split = {second: [k for k, it in enumerate(items) if (it.tries > 0) == second] for second in (False, True)}
+        for second, idx in split.items():
+            if not idx:
+                continue
+            group = [items[k] for k in idx]
+            start = time.perf_counter()
+            if second:
+                self.stats["second_candidates"] += len(group)
+                texts = self.rewrite_many(group, entities=entities, feedback=[it.guard for it in group],
+                                          temperature=_SECOND_TEMPERATURE, seed=self.ctx.config.seed + 1,
+                                          on_done=progress)
+            else:
+                texts = self.rewrite_many(group, entities=entities, on_done=progress)
+            share = (time.perf_counter() - start) / len(group)  # decoded together: an equal share each
+            for k, it, text in zip(idx, group, texts):
+                it.seconds += share
+                it.tries += 1
+                text = apply_consensus(text, it.consensus) if text else text
+                result = self._guard(it, text)
+                if text or it.candidate is None:
+                    it.candidate = text
+                it.guard = result.reason
+                ok[k] = result.ok
+        return ok
 
     def repair_items(self, items: list[_Item], entities: Sequence[Entity] = (), stage: str = "repair") -> None:
         for item in items:
@@ -349,18 +381,16 @@ class Repairer:
                 item.guard = UNVERIFIABLE
         pending = [it for it in items if it.guard != UNVERIFIABLE]
         for round_ in range(2):
-            passed: list[_Item] = []
-            for i, item in enumerate(pending, 1):
-                self.ctx.report_progress(stage, i, len(pending), f"round {round_ + 1}")
-                ok = self._attempt(item, entities)
-                # A guard refusal gets its second candidate at once: that prompt differs
-                # from the first only in the feedback at its end, so llama.cpp's prefix
-                # cache re-evaluates just those tokens. (No second try where the model
-                # proposed no change: then the sentence is best left as it is.)
-                if not ok and item.tries < 2 and not item.guard.startswith(NO_CHANGE):
-                    ok = self._attempt(item, entities)
-                if ok:
-                    passed.append(item)
+            ok = self._attempt_all(pending, entities, stage, f"round {round_ + 1}")
+            # A guard refusal gets its second candidate at once. (None where the model
+            # proposed no change: then the sentence is best left as it is.)
+            retry = [k for k, it in enumerate(pending)
+                     if not ok[k] and it.tries < 2 and not it.guard.startswith(NO_CHANGE)]
+            if retry:
+                for k, again in zip(retry, self._attempt_all([pending[k] for k in retry], entities, stage,
+                                                             f"round {round_ + 1}, second candidates")):
+                    ok[k] = again
+            passed = [it for k, it in enumerate(pending) if ok[k]]
             # detection must agree the rewrite is better (batched: one scoring call)
             if passed:
                 groups: dict[str | None, list[_Item]] = {}
@@ -522,6 +552,9 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
                            f"rewrite(s) rejected by the guard, {st['unchanged']} left unchanged by the model, "
                            f"{st['unverifiable']} not rewritten (nothing to check a rewrite against); "
                            f"{st['second_candidates']} second candidate(s); {per:.1f} s per sentence")
+        fallback = getattr(getattr(repairer.generator, "stats", None), "extra", {}).get("parallel_error")
+        if fallback:
+            ctx.note("repair", fallback)
     office_fixes = _consensus_offices(docs, described, ctx)
     if office_fixes:
         ctx.note("repair", f"{office_fixes} sentence(s) got the office or nationality most sources give a person "

@@ -288,5 +288,6 @@ def test_fingerprint_changes_with_the_detection_settings_that_change_scores():
     base = Config.load()
     prints = {system_fingerprint(c, {"task": "qe"}, task="qe") for c in
               (base, base.replace(second_look=not base.second_look), base.replace(assess_lm=not base.assess_lm),
-               base.replace(scorer_precision="float32" if base.scorer_precision == "int8" else "int8"))}
-    assert len(prints) == 4
+               base.replace(scorer_precision="float32" if base.scorer_precision == "int8" else "int8"),
+               base.replace(parallel_sequences=1 if base.parallel_sequences != 1 else 24))}
+    assert len(prints) == 5

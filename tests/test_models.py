@@ -443,3 +443,69 @@ def test_a_prompt_gets_the_same_logits_whatever_the_context_held(config, tmp_pat
     restored = logits_after(restoring, prompt)
     assert restoring.prompt_cache.restored == 1
     assert np.array_equal(after_other, fresh) and np.array_equal(restored, fresh)
+
+
+def test_parallel_sequences_give_the_one_at_a_time_replies(config):
+    # Repair decodes its prompts together (models/parallel.py): the shared fixed part is
+    # evaluated once and copied to every sequence; each reply must be what the prompt
+    # gets alone (greedy), in order, whatever the batch holds, and across context groups.
+    # (A batched pass rounds differently: "sir. Okafor said ..." was left out, as its
+    # first token is a near-tie for SmolLM2, 31.96 against 31.88, and can flip.)
+    from summarizer.prompts import load_prompt
+
+    gen = LlamaCppGenerator(registry.smollm2_path())  # its own instance: the test changes its settings
+    prompt = load_prompt("repair", config.prompts_dir)
+    sentences = ["The minister Told the reporters in Paris that the talks There will be no more.",
+                 "The delegation of NorwayIn Oslo met the minister on Monday.",
+                 "The summit was brought to Friday, he said."]
+    convs = [prompt.messages(names="none", context="", source="", feedback="", sentence=s) for s in sentences]
+    limits = [30, 40, 50]  # decoded longest first: the replies must come back in the prompts' order
+    alone = [gen.chat(c, max_tokens=n, stop=["\n"]) for c, n in zip(convs, limits)]
+    finished: list[int] = []
+    together = gen.chat_batch(convs, max_tokens=limits, stop=["\n"], on_done=finished.append)
+    assert together == alone and all(together)
+    assert sorted(finished) == [0, 1, 2]
+    # a follow-up (the same prompt with feedback at its end, as a second candidate is)
+    # goes back to its sequence and evaluates only its new tokens: the same replies
+    follow = [prompt.messages(names="none", context="", source="", sentence=s,
+                              feedback="\nA previous correction was rejected: it dropped a name.")
+              for s in sentences[:2]]
+    dec = gen._parallel
+    before = dec.evaluated
+    assert gen.chat_batch(follow, max_tokens=30, stop=["\n"]) == [gen.chat(c, max_tokens=30, stop=["\n"])
+                                                                   for c in follow]
+    from summarizer.models.parallel import longest_common_prefix
+
+    new = sum(len(f) - longest_common_prefix([f, c]) for f, c in
+              ((gen._chat_prompt(f)[0], gen._chat_prompt(c)[0]) for f, c in zip(follow, convs)))
+    assert dec.evaluated - before == new  # only the tokens after the shared part
+    # reversed order, at most two sequences at a time (two groups): the same replies
+    gen.parallel_sequences, gen._parallel = 2, None
+    assert gen.chat_batch(convs[::-1], max_tokens=limits[::-1], stop=["\n"]) == alone[::-1]
+
+
+def test_parallel_sampling_keeps_the_nucleus_and_is_greedy_at_zero():
+    import numpy as np
+
+    from summarizer.models.parallel import longest_common_prefix, sample
+
+    logits = np.array([0.0, 5.0, 4.9, -3.0, 1.0], dtype=np.float32)
+    assert sample(logits, np.random.default_rng(0), 0.0) == 1
+    drawn = {sample(logits, np.random.default_rng(s), 0.8) for s in range(200)}
+    assert drawn == {1, 2}  # the rest fall outside top-p 0.95 / min-p 0.05
+    assert longest_common_prefix([[1, 2, 3], [1, 2, 4], [1, 2]]) == 2
+
+
+def test_parallel_decoding_failure_falls_back_to_one_at_a_time_and_says_so(monkeypatch):
+    from summarizer.models import parallel
+
+    def broken(self, main_ctx, tokens):
+        raise RuntimeError("the main context's saved sequence is not in the expected layout")
+
+    monkeypatch.setattr(parallel.ParallelDecoder, "load_prefix", broken)
+    gen = LlamaCppGenerator(registry.smollm2_path())
+    convs = [[{"role": "user", "content": f"Repeat exactly: The port of {city} stays closed."}]
+             for city in ("Lagos", "Oslo")]
+    alone = [gen.chat(c, max_tokens=20, stop=["\n"]) for c in convs]
+    assert gen.chat_batch(convs, max_tokens=20, stop=["\n"]) == alone
+    assert "one at a time" in gen.stats.extra["parallel_error"]

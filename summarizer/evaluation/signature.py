@@ -22,7 +22,7 @@ from ..models.registry import package_version
 # settings that change what a stage outputs (paths, thread counts and the like do not)
 _OUTPUT_SETTINGS = ("generator_backend", "generator_model", "scorer_model", "scorer_backend", "scorer_precision",
                     "torch_dtype", "translation_model", "generator_translation", "context_size", "seed", "target_lang",
-                    "threshold", "summary_words", "assess_lm", "second_look")
+                    "threshold", "summary_words", "assess_lm", "second_look", "draft_tokens", "parallel_sequences")
 
 
 def output_settings(config: Config) -> dict[str, Any]:

@@ -89,7 +89,7 @@ class LlamaCppGenerator:
 
     def __init__(self, model_path: str | Path, *, name: str | None = None, n_ctx: int = 4096,
                  n_threads: int = 2, seed: int = 0, score_ctx: int = 512, prompt_cache: Path | None = None,
-                 draft_tokens: int = 0):
+                 draft_tokens: int = 0, parallel_sequences: int = 24, parallel_ctx_seq: int = 1536):
         try:
             import llama_cpp
         except ImportError as exc:
@@ -122,6 +122,11 @@ class LlamaCppGenerator:
             from .speculative import PromptLookupDraft
 
             self._llm.draft_model = PromptLookupDraft(num_pred_tokens=self.draft_tokens)
+        # parallel decoding of prompt batches (parallel.py): its context is made on first use
+        self.parallel_sequences = max(0, parallel_sequences)
+        self.parallel_ctx_seq = parallel_ctx_seq
+        self._parallel = None
+        self._formatter = None
         self.load_seconds = time.perf_counter() - start
 
     def _load(self, n_ctx: int, logits_all: bool):
@@ -165,6 +170,91 @@ class LlamaCppGenerator:
             out = self._llm.create_completion(prompt=prompt, **self._chat_kwargs(max_tokens, stop, temperature, seed))
             self._account(out["usage"]["completion_tokens"], start)
             return out["choices"][0]["text"]
+
+    # many prompts at once (parallel.py) ----------------------------------------------
+    def _chat_prompt(self, messages) -> tuple[list[int], list[str]]:
+        """Token ids and stop strings exactly as ``create_chat_completion`` makes them."""
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            llm = self._llm
+            template = llm.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise ValueError("the model file carries no chat template")
+            eos, bos = llm.token_eos(), llm.token_bos()
+            self._formatter = Jinja2ChatFormatter(
+                template=template, eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+                bos_token=llm._model.token_get_text(bos) if bos != -1 else "", stop_token_ids=[eos])
+        result = self._formatter(messages=list(messages))
+        ids = self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+        stops = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
+        return list(ids), stops
+
+    def chat_batch(self, conversations: Sequence[Sequence[Message]], *, max_tokens: int | Sequence[int] = 256,
+                   stop: Sequence[str] | None = None, temperature: float = 0.0, seed: int | None = None,
+                   on_done=None) -> list[str]:
+        """One reply per conversation, decoded together in parallel sequences (parallel.py).
+        ``on_done(k)`` is called as conversation k finishes (progress)."""
+        convs = [list(m) for m in conversations]
+        limits = [max_tokens] * len(convs) if isinstance(max_tokens, int) else list(max_tokens)
+        if len(convs) < 2 or self.parallel_sequences < 2 or self.stats.extra.get("parallel_error"):
+            return _one_at_a_time(self, convs, limits, stop, temperature, seed, on_done)
+        try:
+            return self._chat_parallel(convs, limits, stop, temperature, seed, on_done)
+        except RuntimeError as exc:  # no room for the contexts, an unexpected state layout
+            # one at a time from here on, and said so (the repair stage's note shows it)
+            self.stats.extra["parallel_error"] = f"parallel decoding failed ({exc}); prompts run one at a time"
+            self._parallel = None
+            return _one_at_a_time(self, convs, limits, stop, temperature, seed, on_done)
+
+    def _chat_parallel(self, convs, limits, stop, temperature, seed, on_done) -> list[str]:
+        from .parallel import ParallelDecoder, longest_common_prefix
+
+        with self._lock:
+            start = time.perf_counter()
+            try:
+                prompts, stops = zip(*(self._chat_prompt(m) for m in convs))
+            except ValueError:  # no chat template to format with here: the library's own path
+                return _one_at_a_time(self, convs, limits, stop, temperature, seed, on_done)
+            stop_all = [*(stop or []), *stops[0]]
+            shared = min(longest_common_prefix(prompts), min(len(p) for p in prompts) - 1)
+            if self._parallel is None:
+                self._parallel = ParallelDecoder(self._llm, n_ctx_seq=self.parallel_ctx_seq,
+                                                 n_seq_max=self.parallel_sequences, n_threads=self.n_threads)
+            dec = self._parallel
+            prefix = list(prompts[0][:shared])
+            if not prefix:
+                dec.prefix, dec._prefix_state = [], None
+            elif dec.prefix != prefix:
+                # the main context evaluates the prefix (or restores it from the prompt
+                # cache), then its cells are copied over: one evaluation of the fixed part
+                self._llm.create_completion(prompt=prefix, max_tokens=1, temperature=0.0, top_k=1)
+                dec.load_prefix(self._llm._ctx.ctx, prefix)
+            # prompts too long for a sequence's cache are generated on their own
+            fits = [k for k, p in enumerate(prompts) if len(p) + limits[k] < dec.n_ctx_seq]
+            groups = [fits[i:i + self.parallel_sequences] for i in range(0, len(fits), self.parallel_sequences)]
+            out: list[str] = [""] * len(convs)
+            produced = 0
+            for k in sorted(set(range(len(convs))) - set(fits)):
+                out[k] = self.chat(convs[k], max_tokens=limits[k], stop=stop, temperature=temperature, seed=seed)
+                if on_done:
+                    on_done(k)
+
+            def detok(ids):
+                return self._llm.detokenize(ids).decode("utf-8", errors="ignore")
+
+            for group in groups:
+                texts, counts = dec.generate(
+                    [prompts[k] for k in group], [limits[k] for k in group], stop=stop_all,
+                    temperature=temperature, seed=self.seed if seed is None else seed, detokenize=detok,
+                    on_done=(lambda j, g=group: on_done(g[j])) if on_done else None)
+                for k, text, n in zip(group, texts, counts):
+                    out[k] = text
+                    produced += n
+            self.stats.calls += len(fits)  # the others were counted by chat()
+            self.stats.completion_tokens += produced
+            self.stats.seconds += time.perf_counter() - start
+            return out
 
     def _account(self, completion_tokens: int, start: float) -> None:
         self.stats.calls += 1
@@ -213,7 +303,29 @@ class LlamaCppGenerator:
         return {"name": self.name, "backend": self.backend, "path": str(self.path),
                 "llama_cpp_python": package_version("llama-cpp-python"), "n_ctx": self.n_ctx,
                 "threads": self.n_threads, "prompt_cache": self.prompt_cache is not None,
-                "draft_tokens": self.draft_tokens}
+                "draft_tokens": self.draft_tokens, "parallel_sequences": self.parallel_sequences}
+
+
+def _one_at_a_time(gen, convs, limits, stop, temperature, seed, on_done) -> list[str]:
+    out = []
+    for k, (messages, limit) in enumerate(zip(convs, limits)):
+        out.append(gen.chat(messages, max_tokens=limit, stop=stop, temperature=temperature, seed=seed))
+        if on_done:
+            on_done(k)
+    return out
+
+
+def chat_many(gen: Generator, conversations: Sequence[Sequence[Message]], *, max_tokens: int | Sequence[int] = 256,
+              stop: Sequence[str] | None = None, temperature: float = 0.0, seed: int | None = None,
+              on_done=None) -> list[str]:
+    """One reply per conversation: together where the backend decodes prompts in
+    parallel (llama.cpp), one after another otherwise."""
+    convs = [list(m) for m in conversations]
+    if hasattr(gen, "chat_batch"):
+        return gen.chat_batch(convs, max_tokens=max_tokens, stop=stop, temperature=temperature, seed=seed,
+                              on_done=on_done)
+    limits = [max_tokens] * len(convs) if isinstance(max_tokens, int) else list(max_tokens)
+    return _one_at_a_time(gen, convs, limits, stop, temperature, seed, on_done)
 
 
 # --- transformers -----------------------------------------------------------------
@@ -540,7 +652,8 @@ def load_generator(config: Config, model: str | None = None, backend: str | None
             gen: Generator = LlamaCppGenerator(gguf, name=nice, n_ctx=config.context_size,
                                                n_threads=config.n_threads, seed=config.seed,
                                                prompt_cache=config.home / "llama-states" if config.prompt_cache else None,
-                                               draft_tokens=config.draft_tokens)
+                                               draft_tokens=config.draft_tokens,
+                                               parallel_sequences=config.parallel_sequences)
         elif backend == "transformers":
             gen = TransformersGenerator(gguf or model, name=nice, n_threads=config.n_threads,
                                         allow_hub=config.allow_hub, seed=config.seed,
