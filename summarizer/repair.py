@@ -335,7 +335,8 @@ class Repairer:
             return GuardResult(False, NO_CHANGE + " (first letter only)")
         extra = " ".join([item.source or "", *item.evidence])
         return check_rewrite(item.original, rewrite, sources_text=f"{item.sources_text} {extra}",
-                             consensus=item.consensus, known_spellings=" ".join([item.source or "", *item.context]),
+                             consensus=item.consensus,
+                             known_spellings=" ".join([item.source or "", *item.evidence, *item.context]),
                              source=item.source or "")
 
     def _attempt_all(self, items: list[_Item], entities: Sequence[Entity], stage: str, label: str) -> list[bool]:
@@ -533,12 +534,16 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
         items: list[_Item] = []
         for doc, sent in targets:
             pos = doc.sentences.index(sent)
-            neighbours = [doc.sentences[j].english for j in (pos - 1, pos + 1) if 0 <= j < len(doc.sentences)]
+            near = [doc.sentences[j] for j in (pos - 1, pos + 1) if 0 <= j < len(doc.sentences)]
+            neighbours = [n.english for n in near]
+            # a flagged neighbour is garbled too: the guard may still take names and numbers
+            # from it (``evidence``), but the model is not shown it
+            shown = [n.english for n in near if not n.flagged]
             bilingual_src = sent.text if sent.translation is not None else sent.source_text
             items.append(_Item(
                 original=sent.english, source=bilingual_src,
                 src_lang=sent.language if sent.translation is not None else None,
-                context=neighbours + context.get(id(sent), []), evidence=neighbours, consensus=consensus,
+                context=shown + context.get(id(sent), []), evidence=neighbours, consensus=consensus,
                 surface=_surface_codes(sent.reasons)))
         repairer.repair_items(items, ctx.entities)
         model = repairer.generator.name

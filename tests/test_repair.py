@@ -388,3 +388,19 @@ def test_a_resumptive_pronoun_the_generator_kept_is_dropped():
     # a reporting verb after the pronoun, or a plural pronoun, is left alone
     for kept in ("Mr. Biden he said nothing.", "Vladimir Putin they hate."):
         assert repair._clean_output(kept, kept) == kept
+
+
+def test_a_flagged_neighbour_is_not_shown_to_the_model_but_still_licenses_its_names(fresh_ctx):
+    # a garbled neighbour is noise in the prompt (and ~40 tokens each: on the seeds,
+    # where 003's sentences are flagged in runs, repair took 174 -> 123 s without them);
+    # the guard still takes names and numbers from it
+    doc = make_doc("d1", ["Port director Emeka Okafor spoke on Monday.",
+                          "sir. Okafor Told the reporters that the port There will be no reopening before 2025.",
+                          "The Lagos port ThereIn closes 3 berths Emeka Okafor said."], flagged=(1, 2))
+    gen = ScriptedGenerator(["Mr. Okafor told the reporters that the port of Lagos will not reopen before 2025.",
+                             "The Lagos port closes 3 berths, Emeka Okafor said."])
+    repair.run([doc], fresh_ctx, repairer=repair.Repairer(fresh_ctx, generator=gen))
+    first = gen.calls[0]["messages"][-1]["content"]
+    assert doc.sentences[0].text in first and doc.sentences[2].text not in first
+    r = doc.sentences[1].repair
+    assert r.applied, r.guard  # "Lagos" comes from the flagged neighbour: allowed
