@@ -45,6 +45,7 @@ import numpy as np
 from .align import MONTHS, WEEKDAYS, FactGroup, names_in, numbers_in
 from .context import Context
 from .document import Document, Entity, Summary, SummarySentence
+from .models.generator import chat_many
 from .descriptors import DEMONYM_WORD, consensus_descriptors, descriptor_conflict, source_descriptors
 from .prompts import load_prompt
 from .subjects import subject_conflict
@@ -1137,15 +1138,16 @@ def _date_pool(pool: Pool, docs: list[Document], date: str) -> Pool:
                 pool.descriptors, pool.vocabulary)
 
 
-def _write_earlier(date: str, facts: list[Fact], docs: list[Document], pool: Pool, ctx: Context,
-                   latest: str, notes: list[str]) -> tuple[SummarySentence | None, str]:
-    """One generated, checked sentence for an earlier date, or (None, why not)."""
+def _earlier_messages(date: str, facts: list[Fact], docs: list[Document], ctx: Context) -> list:
     y, m, d = (int(x) for x in date.split("-"))
     said = f"{d} {MONTHS[m - 1].capitalize()} {y}"
     prompt = load_prompt("summarize_earlier", ctx.config.prompts_dir)
-    lines = _earlier_lines(date, facts, docs, ctx.groups, ctx.entities)
-    raw = ctx.models.generator.chat(prompt.messages(date=said, facts=lines), max_tokens=EARLIER_MAX_WORDS * 2,
-                                    temperature=0.0, stop=["\n", "</facts>", "=== "])
+    return prompt.messages(date=said, facts=_earlier_lines(date, facts, docs, ctx.groups, ctx.entities))
+
+
+def _write_earlier(date: str, raw: str, docs: list[Document], pool: Pool, ctx: Context,
+                   latest: str, notes: list[str]) -> tuple[SummarySentence | None, str]:
+    """The generator's sentence ``raw`` for an earlier date, checked, or (None, why not)."""
     text = _consensus_form(canonicalise(" ".join(raw.strip().strip('"').split()), ctx.entities), pool, notes)
     n = len(text.split())
     if n < 6 or n > EARLIER_MAX_WORDS or not re.search(r"[.!?\"”’')]$", text):
@@ -1195,10 +1197,20 @@ def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[D
         if d and (_parse(latest) - _parse(d)).days > DATE_GAP_DAYS and not set(f.group.sources) & cited:
             by_date.setdefault(d, []).append(k)
     added = []
-    for d in sorted(by_date):
+    dates = sorted(by_date)
+    # one generator call for all the dates (llama.cpp decodes them together)
+    try:
+        raws: list[str | None] = chat_many(ctx.models.generator,
+                                           [_earlier_messages(d, facts, docs, ctx) for d in dates],
+                                           max_tokens=EARLIER_MAX_WORDS * 2, temperature=0.0,
+                                           stop=["\n", "</facts>", "=== "])
+        failed = ""
+    except Exception as exc:  # the roundup stands; these moments are told by their source sentences
+        raws, failed = [None] * len(dates), f"the generator failed ({type(exc).__name__}: {str(exc)[:120]})"
+    for d, raw in zip(dates, raws):
         try:
-            written, why = _write_earlier(d, facts, docs, pool, ctx, latest, notes)
-        except Exception as exc:  # the roundup stands; this moment is told by its source sentence
+            written, why = (None, failed) if raw is None else _write_earlier(d, raw, docs, pool, ctx, latest, notes)
+        except Exception as exc:  # its rewrite failed: this moment is told by its source sentence
             written, why = None, f"the generator failed ({type(exc).__name__}: {str(exc)[:120]})"
         if written is not None:
             added.append(written)
