@@ -279,16 +279,10 @@ class Repairer:
             n_in = int(len(shown.split()) * 1.6)
         return messages, int(n_in * 1.5) + 16  # a minimal edit is about as long as its input
 
-    def rewrite(self, item: _Item, *, entities: Sequence[Entity] = (), feedback: str = "",
-                temperature: float = 0.0, seed: int | None = None) -> str:
-        messages, max_tokens = self._messages(item, entities, feedback)
-        out = self.generator.chat(messages, max_tokens=max_tokens, stop=["\n"], temperature=temperature, seed=seed)
-        return _clean_output(out, item.original)
-
     def rewrite_many(self, items: Sequence[_Item], *, entities: Sequence[Entity] = (),
                      feedback: Sequence[str] | None = None, temperature: float = 0.0, seed: int | None = None,
                      on_done=None) -> list[str]:
-        """``rewrite`` for several items in one generator call: llama.cpp decodes them in
+        """A rewrite of each item, in one generator call: llama.cpp decodes them in
         parallel sequences (models/parallel.py), other backends one after another."""
         prompts = [self._messages(it, entities, feedback[k] if feedback else "") for k, it in enumerate(items)]
         outs = chat_many(self.generator, [m for m, _ in prompts], max_tokens=[n for _, n in prompts], stop=["\n"],
