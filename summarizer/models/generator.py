@@ -76,6 +76,11 @@ class Generator(Protocol):
 
 # --- llama.cpp --------------------------------------------------------------------
 
+# cells per sequence beyond the longest prompt + reply of a parallel batch: room for the
+# feedback a second candidate's prompt adds (~40-60 tokens on the seeds)
+_PARALLEL_MARGIN = 128
+
+
 class LlamaCppGenerator:
     """GGUF models through llama-cpp-python.
 
@@ -218,9 +223,17 @@ class LlamaCppGenerator:
                 return _one_at_a_time(self, convs, limits, stop, temperature, seed, on_done)
             stop_all = [*(stop or []), *stops[0]]
             shared = min(longest_common_prefix(prompts), min(len(p) for p in prompts) - 1)
-            if self._parallel is None:
-                self._parallel = ParallelDecoder(self._llm, n_ctx_seq=self.parallel_ctx_seq,
-                                                 n_seq_max=self.parallel_sequences, n_threads=self.n_threads)
+            # each sequence's cache sized to these prompts and replies, not to the cap: the
+            # seeds' repair needs ~950 cells, and 24 x 1,536 cells took 2.5-3.1 s to set up
+            # the first time (768: 0.9-1.1 s). The margin lets follow-up prompts (a second
+            # candidate's feedback) reuse the cells their first prompt left.
+            need = max(len(p) + n for p, n in zip(prompts, limits)) + _PARALLEL_MARGIN
+            size = min(self.parallel_ctx_seq, -(-need // 256) * 256)
+            if self._parallel is None or self._parallel.n_ctx_seq < size:
+                if self._parallel is not None:
+                    self._parallel.close()
+                self._parallel = ParallelDecoder(self._llm, n_ctx_seq=size, n_seq_max=self.parallel_sequences,
+                                                 n_threads=self.n_threads)
             dec = self._parallel
             prefix = list(prompts[0][:shared])
             if not prefix:

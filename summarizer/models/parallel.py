@@ -11,15 +11,15 @@ decodes the next token of every unfinished sequence together.
 
 The fixed part every prompt shares (system prompt, rules, examples) is evaluated once:
 its cells are copied from the generator's main context (where the prompt cache keeps
-it, see prompt_cache.py) into every sequence here. Then all the prompts' own tokens are
-evaluated in batches of up to ``n_batch`` tokens, and decoding starts.
+it, see prompt_cache.py) into every sequence here. Then each prompt's own tokens are
+evaluated, prompt by prompt, and decoding starts.
 
 Each sequence has a cache of its own (``kv_unified = False``): in one shared cache every
 token attends over all sequences' cells, masked, and on the seeds (24 prompts, ~6,000
 cells) evaluation fell from 51 to 36 tokens/s as the cache filled and a decoding pass
 of 23 tokens took 1.0 s instead of 0.54 s; 24 rewrites took 163 s, as long as one at a
 time. Separate caches cost memory instead: ``n_ctx_seq`` cells (~28 KB each for
-Qwen2.5-1.5B) per sequence, ~1 GB for 24 sequences of 1,536.
+Qwen2.5-1.5B) per sequence: ~0.9 GB for 24 sequences of 1,280, the seeds' repair.
 
 Sampling is done here in numpy on each sequence's logits: greedy (temperature 0) is the
 arg-max, as llama.cpp's top-k 1; otherwise top-k, top-p, min-p and temperature in
@@ -244,12 +244,17 @@ class ParallelDecoder:
         seqs = [_Sequence(seq_id=i, suffix=list(prompts[j][n:]), max_tokens=max_tokens[j],
                           rng=np.random.default_rng(seed + j), pos=n) for i, (j, n) in enumerate(zip(order, have))]
         index = {i: j for i, j in enumerate(order)}
-        # the prompts' own tokens, packed into batches; logits at each prompt's last token
-        pending = [(tok, s.pos + k, s.seq_id, k == len(s.suffix) - 1) for s in seqs for k, tok in enumerate(s.suffix)]
+        # each prompt's own tokens in decode calls of their own (logits at its last token).
+        # Packed together, prompts of unequal length left small, slow micro-batches: with
+        # a cache per sequence llama.cpp evaluates equal numbers of each sequence's tokens
+        # together (seeds: 137 against 149 tokens/s). Alone, a prompt's cells also no
+        # longer depend on which other prompts share its batch.
         logits: dict[int, np.ndarray] = {}
-        self.evaluated += len(pending)
-        for start in range(0, len(pending), self.n_batch):
-            logits.update(self._decode(pending[start:start + self.n_batch]))
+        for s in seqs:
+            entries = [(tok, s.pos + k, s.seq_id, k == len(s.suffix) - 1) for k, tok in enumerate(s.suffix)]
+            self.evaluated += len(entries)
+            for start in range(0, len(entries), self.n_batch):
+                logits.update(self._decode(entries[start:start + self.n_batch]))
         for s in seqs:
             s.pos += len(s.suffix)
         active = [s for s in seqs if s.max_tokens > 0]
