@@ -37,6 +37,18 @@ def _checker():
     return SpellChecker(language="en", distance=1)
 
 
+def spelling_key(word: str) -> str:
+    """``word`` lower-cased with every British spelling turned American: two words with
+    the same key are one word in two spelling conventions ("manoeuvre", "maneuver")."""
+    word = word.lower()
+    for pattern, american in _BRITISH:
+        word = pattern.sub(american, word)
+    return _RE_ENDING.sub(r"\1er\2", word)  # and "-re" endings beyond "-tre": fibre, manoeuvre
+
+
+_RE_ENDING = re.compile(r"([^aeiou])re(s|d)?$")
+
+
 def is_english(word: str) -> bool:
     """Whether ``word`` (any case) is in the English word list, as written or in its
     American spelling."""

@@ -314,6 +314,21 @@ def test_typography_of_the_original_is_restored():
         == "They met on December 30."
 
 
+def test_spelling_convention_of_the_original_is_restored():
+    """MLQE-PE ro-en dev: a real fix ("wrestlon" -> "wrestler") came back with the
+    original's British "manoeuvre" made American; it is put back, the fix stays."""
+    original = "As a result of such a match, the wrestlon who has lost is no longer entitled to use that manoeuvre."
+    out = repair._clean_output("As a result of such a match, the wrestler who has lost is no longer entitled to use "
+                               "that maneuver.", original)
+    assert out == "As a result of such a match, the wrestler who has lost is no longer entitled to use that manoeuvre."
+    assert repair._clean_output("The Centre said, in 2,000 words, it was fine.", "The center said in 2,000 words it "
+                                "was fine.") == "The Center said, in 2,000 words, it was fine."
+    from summarizer.lexicon import spelling_key
+
+    assert spelling_key("Colour") == spelling_key("color") and spelling_key("fibre") == "fiber"
+    assert spelling_key("fire") == "fire" and spelling_key("more") == "more"
+
+
 def test_other_articles_inform_but_cannot_license_a_new_name(fresh_ctx):
     """Seen on the seeds: "He told the sir himself" became "told the French leader
     himself", "French" taken from another article's sentence about a different call."""
