@@ -521,6 +521,13 @@ def sentence_pool(docs: list[Document], ctx: Context) -> Pool:
 # ("The debate is expected to be intense, with both candidates trying to outdo each
 # other in terms of rhetoric and strategy.", 9%). Names and numbers are checked apart.
 GROUNDED = 0.5
+# A meeting or a visit is a fact of its own: talks, a call or a video conference are not
+# one. Seeds: from the 2 January title "Biden talks with Zelensky in Ukraine ..." (a
+# phone call, its article says) the generator wrote "Biden and Zelensky met in Ukraine".
+# A sentence that says so needs a source sentence it cites (or its article's title)
+# that says so too.
+MEETING = re.compile(r"\b(met|meets?|meeting|visit(?:s|ed|ing)?|in person|face-to-face|travel(?:s|l?ed)? to)\b",
+                     re.IGNORECASE)
 _FUNCTION = set("""that this with from have has had been were will would about their there which what when while
 where into over after before also than then they them these those more most some such only other being could
 should very just many much like even does were your ours itself himself herself""".split())
@@ -601,6 +608,11 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
     wrong = descriptor_conflict(text, pool.descriptors)
     if wrong:
         return Check(False, evidence, wrong)
+    meeting = MEETING.search(text)
+    if meeting and not any(MEETING.search(docs[pool.items[k][0]].sentences[pool.items[k][1]].english)
+                           or MEETING.search(docs[pool.items[k][0]].title or "") for k in evidence):
+        return Check(False, evidence, f"says {meeting.group(0)!r} where the sentences it cites tell of no meeting "
+                                      "or visit (talks or a call are not one)")
     conflict = None if headline else subject_conflict(
         text, [docs[pool.items[k][0]].sentences[pool.items[k][1]].english for k in evidence])
     if conflict:

@@ -713,6 +713,25 @@ def test_a_sentence_whose_words_no_source_has_fails_the_check(ctx):
     assert told.ok, told.problem
 
 
+def test_a_meeting_the_cited_sources_do_not_tell_fails_the_check(ctx):
+    # seeds: "Biden talks with Zelensky in Ukraine ..." (a phone call) became "Biden and
+    # Zelensky met in Ukraine"
+    docs = cluster() + [make_doc("d5", ["Mayor Ivan Petrov met rail officials in Varna on Wednesday."],
+                                 date="2031-05-14")]
+    pool = summarize.sentence_pool(docs, ctx)
+    embed = ctx.models.embedder.encode
+
+    def check(text):
+        return summarize.check_sentence(text, embed([text])[0], pool, docs, [])
+
+    met = check("Mayor Ivan Petrov met residents and said the city would need 30 million euros to repair the damage.")
+    assert not met.ok and "'met'" in met.problem and "no meeting" in met.problem, met
+    said = check("Mayor Ivan Petrov said the city would need 30 million euros to repair the damage.")
+    assert said.ok, said.problem
+    told = check("Mayor Ivan Petrov met rail officials in Varna on Wednesday.")
+    assert told.ok, told.problem
+
+
 def test_spaced_out_abbreviations_are_written_as_the_sources_write_them():
     from summarizer.typography import restore_abbreviations
 
