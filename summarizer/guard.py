@@ -276,6 +276,16 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
     if narrowed:
         problems.append(f"dropped what a name's possessive names: {', '.join(narrowed)} (changes who did it)")
 
+    # a name left standing before a clause ("Putin The United States and its allies are
+    # preparing to impose ... sanctions on it Russia", MT that fronts the topic) is not
+    # one of those who act: joined to the clause's subject ("Putin, the United States,
+    # and its allies are preparing ...", applied on the seeds) it becomes one of them
+    for m in _STRAY_NAME.finditer(original):
+        name, head = m.group(1), m.group(2)
+        if re.search(rf"\b{re.escape(name)}\s*(?:,|,?\s+and)\s+{re.escape(head.lower())}\b", rewrite):
+            problems.append(f"joins '{name}' to '{head.lower()} ...' as one of those who act (the original has no "
+                            "'and' between them: changes who did it)")
+
     # dates stay what the sentence said
     d0, d1 = dates(original), dates(rewrite)
     if d0 != d1:
@@ -311,6 +321,8 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
 
 
 _NAME_POSSESSIVE = re.compile(r"\b([A-Z][\w-]+)['’]s\s+([a-z][a-z-]+)")
+# a capitalised name, then a capitalised article or pronoun that starts a clause
+_STRAY_NAME = re.compile(r"\b([A-Z][a-z]+) (The|This|These|Those|It|He|She|They|We)\b(?!['’])")
 
 
 def cut_words(original: str, rewrite: str) -> tuple[list[str], list[str]]:

@@ -178,3 +178,19 @@ def test_a_name_possessive_keeps_its_noun():
     assert check_rewrite(original, "The cabinet of Mr. Novak promised to resist the merger, while asking Brussels "
                                    "and Vienna for help.").ok
     assert check_rewrite(original, original.replace("And Vienna", "and Vienna")).ok
+
+
+def test_a_name_standing_before_a_clause_is_not_made_one_of_its_actors():
+    # seeds: "Putin The United States and its allies are preparing to impose ... sanctions
+    # on it Russia" came back "Putin, the United States, and its allies are preparing ..."
+    original = "Novak The council and its partners will cut the budget of it Vienna If the strike goes on."
+    joined = check_rewrite(original, "Novak, the council, and its partners will cut the budget of Vienna if the "
+                                     "strike goes on.")
+    assert not joined.ok and "joins 'Novak'" in joined.reason and "who did it" in joined.reason
+    assert not check_rewrite(original, "Novak and the council and its partners will cut the budget of Vienna if "
+                                       "the strike goes on.").ok
+    # the name kept apart, or made the subject of its own fragment: not refused for this
+    assert check_rewrite(original, "Novak: the council and its partners will cut the budget of Vienna if the "
+                                   "strike goes on.").ok
+    assert check_rewrite("gentlemen. Novak This was repeated in the call with Mr. Weber on 30 December.",
+                         "Mr. Novak repeated this in the call with Mr. Weber on 30 December.").ok
