@@ -276,10 +276,10 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
     if narrowed:
         problems.append(f"dropped what a name's possessive names: {', '.join(narrowed)} (changes who did it)")
 
-    # a name left standing before a clause ("Putin The United States and its allies are
-    # preparing to impose ... sanctions on it Russia", MT that fronts the topic) is not
-    # one of those who act: joined to the clause's subject ("Putin, the United States,
-    # and its allies are preparing ...", applied on the seeds) it becomes one of them
+    # a name left standing before a clause (seeds: "Putin The United States and its
+    # allies ...", MT that fronts the topic) is not one of those who act: joined to the
+    # clause's subject ("Putin, the United States, and its allies ...", applied on the
+    # seeds) it becomes one of them
     for m in _STRAY_NAME.finditer(original):
         name, head = m.group(1), m.group(2)
         if re.search(rf"\b{re.escape(name)}\s*(?:,|,?\s+and)\s+{re.escape(head.lower())}\b", rewrite):

@@ -181,8 +181,8 @@ def test_a_name_possessive_keeps_its_noun():
 
 
 def test_a_name_standing_before_a_clause_is_not_made_one_of_its_actors():
-    # seeds: "Putin The United States and its allies are preparing to impose ... sanctions
-    # on it Russia" came back "Putin, the United States, and its allies are preparing ..."
+    # seeds: "Putin The United States and its allies ..." came back "Putin, the United
+    # States, and its allies ..."
     original = "Novak The council and its partners will cut the budget of it Vienna If the strike goes on."
     joined = check_rewrite(original, "Novak, the council, and its partners will cut the budget of Vienna if the "
                                      "strike goes on.")
