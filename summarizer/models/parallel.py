@@ -21,6 +21,14 @@ of 23 tokens took 1.0 s instead of 0.54 s; 24 rewrites took 163 s, as long as on
 time. Separate caches cost memory instead: ``n_ctx_seq`` cells (~28 KB each for
 Qwen2.5-1.5B) per sequence: ~0.9 GB for 24 sequences of 1,280, the seeds' repair.
 
+No prompt-lookup drafts here (speculative.py drafts the one-at-a-time path): with a
+cache per sequence a pass that feeds a sequence more than one token costs far more
+than its token count says. Measured in this context (seeds prompts held, 2 cores):
+24 sequences x 1 token 271 ms, x 2 tokens 1,040 ms, x 4 tokens 1,390 ms; 12 x 1 195
+ms, 12 x 2 575 ms; 1 x 1 48 ms, 1 x 4 117 ms. With 3 drafted tokens a sequence the
+seeds' first round took 23 passes instead of 63 (500 of 847 drafted tokens kept) but
+49.0 s instead of 41.4 s; drafting only while a pass stays within 24 tokens, 43.4 s.
+
 Sampling is done here in numpy on each sequence's logits: greedy (temperature 0) is the
 arg-max, as llama.cpp's top-k 1; otherwise top-k, top-p, min-p and temperature in
 llama-cpp-python's order, from a generator seeded per prompt. A batched pass rounds
