@@ -158,6 +158,19 @@ def test_a_collapsed_repetition_is_refused_but_a_doubled_word_slip_may_go():
     assert check_rewrite("sir. Putin told the sir that the talks ended.", "Mr. Putin told him that the talks ended.").ok
 
 
+def test_a_rewrite_that_says_a_word_of_the_original_again_is_refused():
+    # MLQE-PE ro-en dev: an unknown word filled with one already there ("son of X prion",
+    # the source: the priest's son)
+    refused = check_rewrite("The tower is made by I. Marin , son of Marin prion in 1862 .",
+                            "The tower is made by I. Marin, son of Marin's son in 1862.", source="...")
+    assert not refused.ok and "repeats word(s) of the original: 'son' 1 -> 2" in refused.reason
+    # a name may come back for the pronoun that stood for it; a new word is the guard's
+    # other rules' business
+    assert check_rewrite("Mr. Biden Told reporters He would call Kyiv.", "Mr. Biden told reporters Biden would call Kyiv.").ok
+    assert check_rewrite("The tower is made by I. Marin , son of Marin prion in 1862 .",
+                         "The tower is made by I. Marin, son of the priest Marin, in 1862.").ok
+
+
 def test_a_translation_is_not_cut_when_its_source_is_known():
     # MLQE-PE si-en dev: "at the same time" cut (the post-edit keeps it: "at that time")
     mt = "The position of Vice President of the council at the same time was filled by Madame Adeline Molamura ."
@@ -167,6 +180,12 @@ def test_a_translation_is_not_cut_when_its_source_is_known():
     # target-only text may lose MT debris; a rewrite that replaces words is an edit
     assert check_rewrite(mt, cut).ok
     assert check_rewrite(mt, cut.replace("council was", "council then was"), source="...").ok
+    # nor cut several words for one of its own (MLQE-PE ro-en dev: "The skin is made by
+    # I. X , son of X prion" -> "I. X is the father of X prion")
+    mt = "The tower is made by I. Marin , son of Marin prion in 1862 ."
+    refused = check_rewrite(mt, "I. Marin is the father of Marin prion in 1862.", source="...")
+    assert not refused.ok and "cut 3 word(s) of the translation for 1 new one(s) (cut: tower, made, son; new: father)" in refused.reason
+    assert check_rewrite(mt, "The tower is made by I. Marin, son of the priest Marin, in 1862.", source="...").ok
 
 
 def test_a_name_possessive_keeps_its_noun():
