@@ -484,6 +484,22 @@ def test_parallel_sequences_give_the_one_at_a_time_replies(config):
     assert gen.chat_batch(convs[::-1], max_tokens=limits[::-1], stop=["\n"]) == alone[::-1]
 
 
+def test_a_sampled_parallel_reply_does_not_depend_on_the_rest_of_the_batch(config):
+    # second candidates are sampled; a sentence's draw comes from its own prompt, so one
+    # more sentence needing a second try does not change the others' (parallel.py)
+    from summarizer.prompts import load_prompt
+
+    gen = LlamaCppGenerator(registry.smollm2_path())
+    prompt = load_prompt("repair", config.prompts_dir)
+    convs = [prompt.messages(names="none", context="", source="", feedback="", sentence=s) for s in
+             ("The delegation of NorwayIn Oslo met the minister on Monday.",
+              "The summit was brought to Friday, he said.")]
+    kw = dict(max_tokens=30, stop=["\n"], temperature=0.9, seed=7)
+    both = gen.chat_batch(convs, **kw)
+    assert gen.chat_batch(convs[1:], **kw) == both[1:] and gen.chat_batch(convs[::-1], **kw) == both[::-1]
+    assert all(both)
+
+
 def test_parallel_sampling_keeps_the_nucleus_and_is_greedy_at_zero():
     import numpy as np
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+import zlib
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -249,8 +250,13 @@ class ParallelDecoder:
         # so those still decoding stay consecutive (see _assign)
         order = sorted(range(len(prompts)), key=lambda j: -max_tokens[j])
         have = self._assign([prompts[j] for j in order])
+        # a prompt's random draws come from the prompt itself, not from its place in the
+        # batch: a sentence's sampled second candidate does not change when another
+        # sentence joins or leaves the batch (seeds: one more refusal shifted every
+        # later candidate's seed, and three other sentences' outcomes changed)
         seqs = [_Sequence(seq_id=i, suffix=list(prompts[j][n:]), max_tokens=max_tokens[j],
-                          rng=np.random.default_rng(seed + j), pos=n) for i, (j, n) in enumerate(zip(order, have))]
+                          rng=np.random.default_rng([seed, zlib.crc32(np.asarray(prompts[j], dtype=np.int32).tobytes())]),
+                          pos=n) for i, (j, n) in enumerate(zip(order, have))]
         index = {i: j for i, j in enumerate(order)}
         # each prompt's own tokens in decode calls of their own (logits at its last token).
         # Packed together, prompts of unequal length left small, slow micro-batches: with
