@@ -142,15 +142,15 @@ def _clean_output(text: str, original: str) -> str:
 
 def _drop_resumptive_pronoun(text: str) -> str:
     """A subject pronoun repeating the opening name ("Mr. Biden it also faces ...", the
-    source's word order) is deleted: the generator often lower-cases it and keeps it
+    source's word order) is deleted: the generator often keeps it, lower-cased or not
     (seeds: the rewrite of "gentlemen. Biden It also faces ..." was refused for it), and
     MLQE-PE's post-editors never kept one. Detection's ``repeated_subject`` finds it."""
     from .detect.surface import repeated_subject
 
     for finding in repeated_subject(text):
         a, b = finding.span
-        # a lower-case singular pronoun only: "Vladimir Putin they hate" may be a fronted object
-        if text[a:b] in ("he", "she", "it"):
+        # a singular pronoun only: "Vladimir Putin they hate" may be a fronted object
+        if text[a:b].lower() in ("he", "she", "it"):
             text = text[:a].rstrip() + " " + text[b:].lstrip()
     return text
 

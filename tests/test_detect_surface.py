@@ -43,6 +43,10 @@ def test_stray_honorific():
     assert [x.detail.split("'")[1] for x in noun] == ["the sir"]
     assert sf.stray_honorific('"Yes, sir," he told the officer.') == []
     assert sf.stray_honorific("Sir Keir Martin thanked the committee.") == []
+    # a title whose name was moved or lost; a name particle or "Mr. and Mrs." is English
+    lost = sf.stray_honorific("This was repeated in the video call with Mr. on Monday.")
+    assert len(lost) == 1 and "no name after it" in lost[0].detail
+    assert sf.stray_honorific("Mr. de Villepin and Mr. and Mrs. Martin met Ms. Okafor.") == []
 
 
 def test_case_slip():
@@ -66,6 +70,9 @@ def test_case_slip():
     assert sf.case_slip("Mr. Martin told Mr. Lee it was over.") == []
     assert sf.case_slip("In Carthage they traded goods with the locals.") == []
     assert sf.case_slip("Anna Lee said it was over.") == []
+    # and with its capital, as the guard sees it in a rewrite that fixed the title only
+    assert sf.repeated_subject("Mr. Martin It also faces pressure from the unions.")
+    assert sf.repeated_subject("Mr. Martin He said so.") == []
 
 
 def test_broken_start():

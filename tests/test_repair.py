@@ -400,6 +400,8 @@ def test_a_resumptive_pronoun_the_generator_kept_is_dropped():
     out = repair._clean_output("Mr. Biden it also faces bipartisan pressure from members of Congress.", original)
     assert out == "Mr. Biden also faces bipartisan pressure from members of Congress."
     assert check_rewrite(original, out).ok
+    assert repair._clean_output("Mr. Biden It also faces bipartisan pressure from members of Congress.",
+                                original) == out
     # a reporting verb after the pronoun, or a plural pronoun, is left alone
     for kept in ("Mr. Biden he said nothing.", "Vladimir Putin they hate."):
         assert repair._clean_output(kept, kept) == kept
