@@ -186,6 +186,11 @@ def test_a_translation_is_not_cut_when_its_source_is_known():
     refused = check_rewrite(mt, "I. Marin is the father of Marin prion in 1862.", source="...")
     assert not refused.ok and "cut 3 word(s) of the translation for 1 new one(s) (cut: tower, made, son; new: father)" in refused.reason
     assert check_rewrite(mt, "The tower is made by I. Marin, son of the priest Marin, in 1862.", source="...").ok
+    # target-only text may lose debris, not a clause
+    garbled = "The talks are scheduled in Oslo from May 9th to 10th Norway It is expected to lead the agenda firmly."
+    refused = check_rewrite(garbled, "The talks are scheduled in Oslo from May 9th to 10th, Norway.")
+    assert not refused.ok and "cut 4 word(s) of the original" in refused.reason
+    assert check_rewrite("As far as they are concerned, the talks ended.", "The talks ended.").ok
 
 
 def test_a_name_possessive_keeps_its_noun():

@@ -253,7 +253,7 @@ class ParallelDecoder:
         # a prompt's random draws come from the prompt itself, not from its place in the
         # batch: a sentence's sampled second candidate does not change when another
         # sentence joins or leaves the batch (seeds: one more refusal shifted every
-        # later candidate's seed, and three other sentences' outcomes changed)
+        # later candidate's seed, and six other sentences' outcomes changed)
         seqs = [_Sequence(seq_id=i, suffix=list(prompts[j][n:]), max_tokens=max_tokens[j],
                           rng=np.random.default_rng([seed, zlib.crc32(np.asarray(prompts[j], dtype=np.int32).tobytes())]),
                           pos=n) for i, (j, n) in enumerate(zip(order, have))]
