@@ -194,9 +194,54 @@ def _restore_typography(text: str, original: str) -> str:
                 if text.count(words) == 1 and text.split(words, 1)[0][-1:] not in _QUOTE_MARKS:
                     text = text.replace(words, m.group(1) + words)
                     break
+    text = _requote_by_alignment(text, original)
     # and spaces out abbreviations ("U.S." -> "U. S.")
     text = _restore_date_order(restore_abbreviations(text, original), original)
     return _restore_spelling(text, original)
+
+
+_QUOTE_MARK = re.compile(r"[“”\"«»]")
+_ALIGN_WORD = re.compile(r"[\w’'-]+")
+_OPEN_CLOSE = {"“": ("“", "”"), "”": ("“", "”"), "«": ("«", "»"), "»": ("«", "»"), '"': ('"', '"')}
+
+
+def _requote_by_alignment(text: str, original: str) -> str:
+    """Put back every quotation mark of the original when the rewrite lost them all and
+    edited the quoted words, so the verbatim checks above could not place them (seeds:
+    'Russia We will have to ... our security,” he said' came back with the fix and no
+    marks; the guard refused it). Each mark goes before the rewrite's copy of the word it
+    opens on, or after the copy of the word it closes on (and the punctuation the
+    original puts inside the quotation), the words matched in order (difflib); a mark
+    whose word the rewrite changed leaves the rewrite as it was. A mark in closing
+    position is written as the closing form ('security. “' -> 'security.”')."""
+    if not _QUOTE_MARK.search(original) or _QUOTE_MARK.search(text):
+        return text
+    import difflib
+
+    ow = [(m.start(), m.end(), m.group(0).lower()) for m in _ALIGN_WORD.finditer(original)]
+    tw = [(m.start(), m.end(), m.group(0).lower()) for m in _ALIGN_WORD.finditer(text)]
+    matcher = difflib.SequenceMatcher(a=[w[2] for w in ow], b=[w[2] for w in tw], autojunk=False)
+    mapped = {a + k: b + k for a, b, n in matcher.get_matching_blocks() for k in range(n)}
+    inserts: list[tuple[int, str]] = []
+    for m in _QUOTE_MARK.finditer(original):
+        opening_form, closing_form = _OPEN_CLOSE[m.group(0)]
+        nxt = next((k for k, w in enumerate(ow) if w[0] >= m.end()), None)
+        prev = next((k for k in range(len(ow) - 1, -1, -1) if ow[k][1] <= m.start()), None)
+        before_space = m.start() == 0 or original[m.start() - 1].isspace() or original[m.start() - 1] in "([—–-"
+        if before_space and nxt is not None and ow[nxt][0] == m.end():  # opens on the next word
+            if nxt not in mapped:
+                return text
+            inserts.append((tw[mapped[nxt]][0], opening_form))
+        else:  # closes on the word before it
+            if prev is None or prev not in mapped:
+                return text
+            end = tw[mapped[prev]][1]
+            if original[ow[prev][1]:m.start()].strip():  # punctuation inside the quotation
+                end += len(re.match(r"[,.;:!?]*", text[end:]).group(0))
+            inserts.append((end, closing_form))
+    for pos, mark in sorted(inserts, reverse=True):
+        text = text[:pos] + mark + text[pos:]
+    return text
 
 
 _WORD_RUN = re.compile(r"[^\W\d_]+")

@@ -394,6 +394,22 @@ def test_a_lone_quotation_mark_of_a_quote_spanning_sentences_is_kept():
     assert repair._clean_output("The council met.", "The council Met in the city,” he said.") == "The council met."
 
 
+def test_quotation_marks_lost_with_an_edit_inside_the_quotation_are_put_back():
+    """The marks go back around the rewrite's copies of the words they opened and closed
+    on, though the quoted words were edited; a mark in closing position closes."""
+    original = "“If there is no answer, Russia We will have to act,” he said on Friday."
+    out = repair._clean_output("If there is no answer, Russia will have to act, he said on Friday.", original)
+    assert out == "“If there is no answer, Russia will have to act,” he said on Friday."
+    assert check_rewrite(original, out, sources_text=original, consensus={}).ok
+    dangling = "He and Mr. Lee Will use the call to “coordinate our steps to peace Ukraine And security. “"
+    assert repair._clean_output("He and Mr. Lee will use the call to coordinate our steps to peace in Ukraine "
+                                "and security.", dangling) == \
+        "He and Mr. Lee will use the call to “coordinate our steps to peace in Ukraine and security.”"
+    # a mark whose word the rewrite changed: nothing is guessed, the guard refuses
+    assert repair._clean_output("He called it a big error.", "He called it a “huge mistake”.") == \
+        "He called it a big error."
+
+
 def test_a_resumptive_pronoun_the_generator_kept_is_dropped():
     # seeds: "gentlemen. Biden It also faces ..." came back as "Mr. Biden it also faces ..."
     original = "gentlemen. Biden It also faces bipartisan pressure from members of Congress."
