@@ -111,3 +111,14 @@ def test_surface_features_counts():
     feats = sf.surface_features(t, found)
     assert feats["sf_glued_words"] == 1 and feats["sf_stray_honorific"] == 1 and feats["sf_case_slip"] >= 1
     assert feats["n_words"] == len(t.split())
+
+
+def test_modal_without_verb():
+    from summarizer.detect.surface import modal_without_verb
+
+    for bad in ("Congress insists that the president should Russia.", "He said the U.S. will NATO and the allies."):
+        assert [f.code for f in modal_without_verb(bad)] == ["modal_without_verb"], bad
+    for fine in ("Ukraine must comply, as must Russia.", "Should Russia invade, sanctions follow.",
+                 "What should Russia do?", "The president should punish Russia.", "Russia will, and so will China.",
+                 "Trump Asks If Sunlight Can Treat Coronavirus"):
+        assert modal_without_verb(fine) == [], fine

@@ -102,6 +102,11 @@ def test_quotation_marks_and_quoted_words_are_kept():
     assert not dropped.ok and "quotation marks" in dropped.reason
     altered = check_rewrite(ORIGINAL, GOOD.replace("“the eastern border”", "“a western frontier”"))
     assert not altered.ok and "quotation altered" in altered.reason
+    # direct speech is not turned into reported speech
+    quoted = "He said they Will “coordinate our steps for peace Ukraine”."
+    reported = check_rewrite(quoted, "He said they will “coordinate their steps for peace in Ukraine”.")
+    assert not reported.ok and "speaker's 'our'" in reported.reason
+    assert check_rewrite(quoted, "He said they will “coordinate our steps for peace in Ukraine”.").ok
 
 
 def test_length_bounds():
@@ -141,6 +146,10 @@ def test_a_rewrite_that_keeps_a_machine_translation_slip_is_refused():
     resumptive = "gentlemen. Martin It also faces pressure from the unions."
     assert "slip" in check_rewrite(resumptive, "Mr. Martin it also faces pressure from the unions.").reason
     assert check_rewrite(resumptive, "Mr. Martin also faces pressure from the unions.").ok
+    # a modal verb the generator wrote where the translation lost the verb
+    verbless = "gentlemen. Martin It also faces pressure from members who insist that the president Russia."
+    assert "modal verb" in check_rewrite(
+        verbless, "Mr. Martin also faces pressure from members who insist that the president should Russia.").reason
     # a camel-case name that another text spells the same way is not a slip
     brand = "The DuckDuckGo search engine Said it grew."
     assert check_rewrite(brand, "The DuckDuckGo search engine said it grew.", known_spellings="DuckDuckGo").ok

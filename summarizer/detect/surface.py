@@ -227,6 +227,23 @@ def self_reference(text: str) -> list[Finding]:
     return out
 
 
+# A modal verb followed by a name and the end of the clause has lost its verb: the
+# generator makes one when a translation dropped the verb ("insist that the president
+# Russia." -> "... that the president should Russia."; seeds). Not after "as", "so",
+# "than" ..., where English leaves the verb out ("as must Russia"), nor in a question.
+_MODAL_WITHOUT_VERB = re.compile(
+    r"(?<!\bas )(?<!\bso )(?<!\bnor )(?<!\bthan )(?<!\bneither )"
+    r"\b(should|must|would|could|can|will|shall|may|might)(?: not)? "
+    r"((?:the )?[A-Z][\w’'.-]*(?: [A-Z][\w’'.-]*)*)(?=[;:)]|\.\s*$|\.\s+[a-z]|,? (?:and|but|while)\b|\s*$)")
+
+
+def modal_without_verb(text: str) -> list[Finding]:
+    if text.rstrip().endswith("?") or _title_case(text):
+        return []
+    return [Finding("modal_without_verb", f"'{m.group(1)} {m.group(2).rstrip('.')}': the modal verb has no verb after it",
+                    (m.start(), m.end())) for m in _MODAL_WITHOUT_VERB.finditer(text)]
+
+
 def detect_all(text: str, langid=None) -> list[Finding]:
     return (glued_words(text) + stray_honorific(text) + case_slip(text) + broken_start(text) + doubled_word(text)
             + untranslated(text, langid) + unbalanced_quotes(text) + self_reference(text))
