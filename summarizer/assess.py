@@ -26,6 +26,7 @@ from .detect.features import segment_features
 from .detect.lm import lowest_window, score_texts
 from .detect.model import load_cross_update, load_models
 from .detect.second_look import SecondLook, translation_logprobs
+from .detect.xlhead import load_head
 from .document import Document, Reason
 from .entities import known_word_fn, name_consensus, variant_spans, word_consensus
 
@@ -84,17 +85,21 @@ class Assessor:
         srcs = list(src) if src is not None else [None] * len(mt)
         lm = self._lm(mt)
         cos = [None] * len(mt)
+        xl = [None] * len(mt)
         pairs = [i for i, s in enumerate(srcs) if s]
         if pairs:
             emb = self.ctx.models.embedder
             a = emb.encode([srcs[i] for i in pairs])
             b = emb.encode([mt[i] for i in pairs])
+            head = self._xl_head()
+            predicted = head.predict(a, b) if head is not None else [None] * len(pairs)
             for k, i in enumerate(pairs):
                 cos[i] = float(a[k] @ b[k])
+                xl[i] = predicted[k]
         langid = self._langid()
         out = []
         for i, text in enumerate(mt):
-            out.append(self._one(text, lm[i] if lm else None, srcs[i], cos[i], langid))
+            out.append(self._one(text, lm[i] if lm else None, srcs[i], cos[i], langid, xl[i]))
         if self.second_look is not None and pairs:
             langs = list(src_lang) if isinstance(src_lang, (list, tuple)) else [src_lang] * len(mt)
             unfitted = sorted({str(langs[i]) for i in pairs if not self.second_look.covers(langs[i])})
@@ -133,14 +138,21 @@ class Assessor:
                                            None, round(new - a.score, 4)))
             a.score = new
 
+    def _xl_head(self):
+        head = load_head()
+        if head is None:
+            self.ctx.note("assess", "cross-lingual head missing (summarizer/data/xl_head.json; make qe-model): "
+                                    "bilingual scores without it")
+        return head
+
     def _langid(self):
         try:
             return self.ctx.models.langid
         except Exception:
             return None
 
-    def _one(self, text, lm_raw, src, cos, langid) -> Assessment:
-        feats, findings, ws = segment_features(text, lm_raw, src if cos is not None else None, cos, langid)
+    def _one(self, text, lm_raw, src, cos, langid, xl_head=None) -> Assessment:
+        feats, findings, ws = segment_features(text, lm_raw, src if cos is not None else None, cos, langid, xl_head)
         mode = ("bi" if cos is not None else "target") + ("_lm" if lm_raw is not None else "_cheap")
         cm = self.combiners[mode]
         x = cm.vector(feats)
@@ -167,9 +179,11 @@ class Assessor:
         if ws and self.word_threshold is not None:
             spans += [(w.start, w.end) for w in ws if not w.rareish and w.logprob < self.word_threshold]
         if cos is not None:
-            if contrib.get("bi_cos", 0.0) >= MIN_CONTRIBUTION:
+            xw = contrib.get("bi_cos", 0.0) + contrib.get("bi_xl_head", 0.0)
+            if xw >= MIN_CONTRIBUTION:
                 reasons.append(Reason("bilingual_mismatch", f"source and translation differ in meaning "
-                                      f"(cross-lingual similarity {cos:.2f})", None, round(contrib["bi_cos"], 4)))
+                                      f"(cross-lingual similarity {cos:.2f}, quality read off the embeddings "
+                                      f"{feats.get('bi_xl_head', 0.0):+.2f} DA z)", None, round(xw, 4)))
             lw = contrib.get("bi_abs_log_len_ratio", 0.0) + contrib.get("bi_len_ratio", 0.0)
             if lw >= MIN_CONTRIBUTION:
                 reasons.append(Reason("length_ratio", f"translation/source length ratio {feats['bi_len_ratio']:.2f}",

