@@ -19,6 +19,11 @@ def test_faithful_minimal_edit_passes():
 def test_dropped_number_is_refused():
     result = check_rewrite(ORIGINAL, GOOD.replace("its 1,150 troops", "its troops"))
     assert not result.ok and "dropped number" in result.reason and "1150" in result.reason
+    # a number the sentence gives twice, dropped once (MLQE-PE ro-en dev: "paragraph 1 ...
+    # before 1 January 2016" -> "... before January 2016" had passed)
+    twice = "Paragraph 1 shall not apply to agreements concluded before 1 January 2016."
+    result = check_rewrite(twice, "Paragraph 1 shall not apply to agreements concluded before January 2016.")
+    assert not result.ok and "dropped number(s): 1" in result.reason
 
 
 def test_number_absent_from_sources_is_refused_but_a_sourced_one_is_allowed():
