@@ -12,7 +12,9 @@ plain rules and no model, before it may replace the original:
 - quotations: the number of quotation marks is kept, curly quotes are not
   straightened, and the words inside each quotation are kept;
 - words: a lower-case word the rewrite brings in is English (a word list) or is in
-  the texts at hand: a non-word is a mangled transliteration or a misspelling;
+  the texts at hand: a non-word is a mangled transliteration or a misspelling; a
+  misspelt word of the original is corrected to a word spelt like it, not replaced by
+  another ("subtyl" -> "subtle", not "subliminal");
 - negations: the count of negation words is unchanged (a flipped meaning is the
   worst possible "repair");
 - length: within bounds of the original (no truncation, no added commentary);
@@ -240,6 +242,19 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
     if strange:
         problems.append(f"word(s) in no English word list and no source: {', '.join(strange)}")
 
+    # respelt words: a misspelt word of the original (in no word list and no other text)
+    # is corrected to a word spelt like it, not swapped for another one. MLQE-PE ro-en dev
+    # (bilingual, first 100): "a subtyl philosopher" -> "a subliminal philosopher" was
+    # applied (the source says "subtil"); the other such corrections among the rewrites
+    # on record are close spellings ("wrestlon" -> "wrestler", ratio 0.75;
+    # "episoological" -> "epistemological", 0.86; "subliminal" is 0.50). A word copied
+    # from the source untranslated is in ``known`` text and may be translated.
+    other_text = {w.lower() for w in _words(" ".join([sources_text, source]))}
+    swapped = [f"{old} -> {new}" for old, new in respellings(original, rewrite)
+               if old.lower() not in other_text]
+    if swapped:
+        problems.append(f"replaced a misspelt word with a different word: {', '.join(swapped)}")
+
     # capitals: ordinary English words the original writes in lower case come back
     # capitalised mid-sentence, and no text at hand capitalises them: a headline-style
     # rewrite (seeds, a second candidate: "US-Russia Bilateral Arms Control Negotiations
@@ -369,6 +384,26 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
 _NAME_POSSESSIVE = re.compile(r"\b([A-Z][\w-]+)['’]s\s+([a-z][a-z-]+)")
 # a capitalised name, then a capitalised article or pronoun that starts a clause
 _STRAY_NAME = re.compile(r"\b([A-Z][a-z]+) (The|This|These|Those|It|He|She|They|We)\b(?!['’])")
+
+
+def respellings(original: str, rewrite: str, min_similarity: float = 0.6) -> list[tuple[str, str]]:
+    """(word, replacement) for each lower-case word of ``original`` in no English word
+    list that ``rewrite`` replaces (difflib word alignment) with words none of which is
+    spelt like it (character ratio below ``min_similarity``)."""
+    from difflib import SequenceMatcher
+
+    a, b = _words(original), _words(rewrite)
+    aligned = SequenceMatcher(a=[w.lower() for w in a], b=[w.lower() for w in b], autojunk=False)
+    out = []
+    for op, i1, i2, j1, j2 in aligned.get_opcodes():
+        if op != "replace":
+            continue
+        for word in a[i1:i2]:
+            if not word.islower() or len(word) < 3 or is_english(word):
+                continue
+            if all(SequenceMatcher(a=word, b=new.lower()).ratio() < min_similarity for new in b[j1:j2]):
+                out.append((word, " ".join(b[j1:j2])))
+    return out
 
 
 def cut_words(original: str, rewrite: str) -> tuple[list[str], list[str]]:

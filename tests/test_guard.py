@@ -232,3 +232,16 @@ def test_a_name_standing_before_a_clause_is_not_made_one_of_its_actors():
                                    "strike goes on.").ok
     assert check_rewrite("gentlemen. Novak This was repeated in the call with Mr. Weber on 30 December.",
                          "Mr. Novak repeated this in the call with Mr. Weber on 30 December.").ok
+
+
+def test_a_misspelt_word_is_corrected_to_a_word_spelt_like_it_not_swapped():
+    # MLQE-PE ro-en dev: "a subtyl philosopher" came back "a subliminal philosopher"
+    original = "Ion Vodă is known as a painter, but also as a subtyl essayist."
+    source = "Ion Vodă este cunoscut ca pictor, dar și ca eseist subtil."
+    swapped = check_rewrite(original, original.replace("subtyl", "subliminal"), source=source)
+    assert not swapped.ok and "subtyl -> subliminal" in swapped.reason
+    assert check_rewrite(original, original.replace("subtyl", "subtle"), source=source).ok
+    # a word the source itself has, left untranslated by the MT, may be translated
+    copied = "The party of extremă dreapta won 20 seats."
+    assert check_rewrite(copied, "The far-right party won 20 seats.",
+                         source="Partidul de extremă dreapta a obținut 20 de locuri.").ok
