@@ -62,6 +62,11 @@ def test_case_slip():
     # a headline in title case is style, not a slip
     assert sf.case_slip("Minister Says He Will Visit The Port On Monday") == []
     assert sf.case_slip("He returned to work on Sunday, and she followed.") == []
+    # conjunctions and verbs of saying capitalised mid-sentence, source word order
+    assert "case_slip" in codes("Rebels have held the east of the country Since 2014, the army says.")
+    assert "case_slip" in codes("Mr. Martin Already admitted he There are no plans to send troops.")
+    assert "case_slip" in codes("It will bring the alliance Closer Norway, Don’t push it further.")
+    assert sf.case_slip("Since 2014, rebels have held the east; after the war, he left.") == []
     assert sf.case_slip("The paper was first reported by The New York Times on Monday.") == []
     assert sf.case_slip('She said: "It is over."') == []
     # the lower-case form: a subject pronoun repeating the opening name
