@@ -528,10 +528,14 @@ def _surface_codes(reasons) -> list[str]:
 
 def _closest_other(docs: list[Document], ctx: Context, targets: list[tuple[Document, Sentence]]
                    ) -> dict[int, list[str]]:
-    """For each target sentence: the closest sentences of the other articles."""
+    """For each target sentence: the closest sentences of the other articles that
+    detection did not flag."""
     if len(docs) < 2 or not targets:
         return {}
-    pool = [(d.id, s.english) for d in docs for s in d.sentences if s.english.strip()]
+    # a flagged sentence is garbled too (another article's machine translation): shown,
+    # the model copies its slips (seeds: "President Biden He returned ..." and
+    # "gentlemen. Putin and his Aides ..." were the context of a sentence of 002)
+    pool = [(d.id, s.english) for d in docs for s in d.sentences if s.english.strip() and not s.flagged]
     if not pool:
         return {}
     emb = ctx.models.embedder

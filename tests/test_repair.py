@@ -437,3 +437,17 @@ def test_a_flagged_neighbour_is_not_shown_to_the_model_but_still_licenses_its_na
     assert doc.sentences[0].text in first and doc.sentences[2].text not in first
     r = doc.sentences[1].repair
     assert r.applied, r.guard  # "Lagos" comes from the flagged neighbour: allowed
+
+
+def test_a_flagged_sentence_of_another_article_is_not_shown_as_context(fresh_ctx):
+    # seeds: the closest sentences of other articles included 003's garbled ones
+    # ("President Biden He returned ..."), which the model would copy
+    target = make_doc("d1", ["sir. Okafor Told the reporters in Lagos that the port There will be no reopening "
+                             "before 2025."], flagged=(0,))
+    other = make_doc("d2", ["Port director Emeka Okafor told reporters in Lagos the port will not reopen before 2025.",
+                            "gentlemen. Okafor Told in Lagos the port There no reopening 2025 before."], flagged=(1,))
+    gen = ScriptedGenerator(["Mr. Okafor told the reporters in Lagos that the port will not reopen before 2025."])
+    repair.run([target, other], fresh_ctx, repairer=repair.Repairer(fresh_ctx, generator=gen))
+    prompt = gen.calls[0]["messages"][-1]["content"]
+    assert other.sentences[0].text in prompt  # the clean paraphrase informs the model
+    assert other.sentences[1].text not in prompt
