@@ -247,8 +247,8 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
     # (bilingual, first 100): "a subtyl philosopher" -> "a subliminal philosopher" was
     # applied (the source says "subtil"); the other such corrections among the rewrites
     # on record are close spellings ("wrestlon" -> "wrestler", ratio 0.75;
-    # "episoological" -> "epistemological", 0.86; "subliminal" is 0.50). A word copied
-    # from the source untranslated is in ``known`` text and may be translated.
+    # "episoological" -> "epistemological", 0.86; "subliminal" is 0.50). A word the
+    # source sentence or the other texts have (copied untranslated) may be translated.
     other_text = {w.lower() for w in _words(" ".join([sources_text, source]))}
     swapped = [f"{old} -> {new}" for old, new in respellings(original, rewrite)
                if old.lower() not in other_text]
