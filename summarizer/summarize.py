@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -1492,6 +1493,14 @@ def render(summary: Summary, ctx: Context, lang: str, source_lang: str) -> Summa
     return summary
 
 
+def _collapse_repeats(notes: list[str]) -> list[str]:
+    """Each note once, in first-seen order, with how many times it was made: a small
+    generator that loops writes one sentence many times, and each copy is dropped with
+    the same note (the page test's SmolLM2 summary listed one eight times)."""
+    counts = Counter(notes)
+    return [n if counts[n] == 1 else f"{n} (x{counts[n]})" for n in dict.fromkeys(notes)]
+
+
 def run(docs: list[Document], ctx: Context) -> Summary:
     start = time.perf_counter()
     lang = ctx.config.target_lang
@@ -1532,6 +1541,7 @@ def run(docs: list[Document], ctx: Context) -> Summary:
         _title_headline(summary.sentences, docs, sentence_pool(docs, ctx), embed, ctx.entities, summary.notes,
                         lead_text=max(facts, key=lambda f: f.score).text)
     summary.notes += second_references(summary.sentences)
+    summary.notes = _collapse_repeats(summary.notes)
     want = ctx.config.summary_lang or lang
     if want != lang:
         summary = render(summary, ctx, want, lang)

@@ -260,18 +260,27 @@ def render_summary(report: Report, n_inputs: int, done: bool) -> str:
             return "<div class='empty'>No summary (the summary stage was off or produced nothing).</div>"
         return "<div class='empty'>The summary appears here when the last stage finishes.</div>"
     ids = {d.id: i for i, d, _ in _input_rows(report, n_inputs) if d is not None}
-    items = []
-    for s in summary.sentences:
-        chips = "".join(
+
+    def chips(s) -> str:
+        return "".join(
             f"<details class='chip'><summary title='show the evidence in article {ids.get(d, esc(d))}'>"
             f"{ids.get(d, esc(d))}</summary><div class='evidence'>{_evidence_html(report, d, s.evidence, ids.get(d, d))}"
             "</div></details>" for d in s.sources)
+
+    # the headline above the roundup, as a wire story prints it; still cited
+    heads = [s for s in summary.sentences if s.note == "headline"]
+    head = "".join(f"<div class='headline'><span class='stext'>{esc(s.text.rstrip('.'))}</span> "
+                   f"<span class='chips'>{chips(s)}</span></div>" for s in heads)
+    items = []
+    for s in summary.sentences:
+        if s.note == "headline":
+            continue
         note = f" <span class='muted'>({esc(s.note)})</span>" if s.note else ""
-        items.append(f"<li><span class='stext'>{esc(s.text)}</span>{note} <span class='chips'>{chips}</span></li>")
+        items.append(f"<li><span class='stext'>{esc(s.text)}</span>{note} <span class='chips'>{chips(s)}</span></li>")
     meta = f"language {esc(summary.language)}" + (f" · {esc(summary.method)}" if summary.method else "")
     notes = "".join(f"<div class='note'>{esc(n)}</div>" for n in summary.notes)
     return (f"<div class='summary'><div class='meta'>{meta} · click a number to see the sentence it comes from"
-            f"</div><ol>{''.join(items)}</ol>{notes}</div>")
+            f"</div>{head}<ol>{''.join(items)}</ol>{notes}</div>")
 
 
 def render_overview(report: Report, n_inputs: int) -> str:
@@ -508,6 +517,7 @@ CSS = """
 .orig, .new {font-size: 0.9em; padding: 2px 0;} .orig::before {content: "original: "; color: #667085;}
 .new::before {content: "rewrite: "; color: #667085;}
 .summary ol {padding-left: 1.4em;} .summary li {margin: 6px 0; line-height: 1.6;}
+.summary .headline {font-weight: 600; font-size: 1.15em; margin: 8px 0 4px;}
 .chips {white-space: nowrap;}
 details.chip {display: inline-block; vertical-align: top; margin-left: 2px;}
 details.chip > summary {list-style: none; cursor: pointer; display: inline-block; min-width: 1.4em;

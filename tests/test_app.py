@@ -160,6 +160,18 @@ def test_repairs_summary_overview():
     assert "is empty (only whitespace)" in ov
 
 
+def test_the_headline_is_printed_above_the_roundup_and_stays_cited():
+    report = _report_with_everything()
+    body = report.summary.sentences[0]
+    report.summary.sentences.insert(0, SummarySentence("Dam Holds Against Flood.", ["d1"], body.evidence,
+                                                       note="headline"))
+    summ = webapp.render_summary(report, 2, done=True)
+    assert "<div class='headline'><span class='stext'>Dam Holds Against Flood</span>" in summ
+    assert summ.index("class='headline'") < summ.index("<ol>")
+    assert summ.count("<li>") == 1 and "(headline)" not in summ
+    assert summ.count("<details class='chip'>") == 2  # the headline keeps its citation
+
+
 def test_status_chips():
     out = webapp.render_status({"stages": ["segment", "assess"], "done": {"segment": 0.25}, "current": "assess",
                                 "detail": "1/3", "message": "Running <x>", "level": "info"})

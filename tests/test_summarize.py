@@ -976,3 +976,9 @@ def test_an_articles_own_title_needs_no_attribution_a_paraphrase_does(ctx):
     assert title.ok, title.problem
     other = check("Years of neglect by the city government caused the flooding")
     assert not other.ok and "attribution" in other.problem
+
+
+def test_a_note_made_many_times_is_listed_once_with_its_count():
+    notes = ["dropped generated sentence 'A.': it repeats 'B.'", "lede: d2", "dropped generated sentence 'A.': "
+             "it repeats 'B.'", "dropped generated sentence 'A.': it repeats 'B.'"]
+    assert summarize._collapse_repeats(notes) == ["dropped generated sentence 'A.': it repeats 'B.' (x3)", "lede: d2"]
