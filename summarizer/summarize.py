@@ -995,7 +995,12 @@ def _open_with_lede(out: list[SummarySentence], docs: list[Document], pool: Pool
     if body:
         sims = embed([s.text for s in body]) @ pool.vecs[k]
         for s, sim in zip(body, sims):
-            if sim >= LEDE_SAME or (sim >= TOLD and _keeps_names(text, s.text)):
+            # a sentence with a figure the lede lacks tells more than it (NeuS val:
+            # "Florida voters on Tuesday approved ... some 1.5 million people ..." at 0.91
+            # to a lede on what the amendment reverses had given way, and the story's
+            # main news was told nowhere)
+            if (sim >= LEDE_SAME or (sim >= TOLD and _keeps_names(text, s.text))) and \
+                    _figures(s.text) <= _figures(text):
                 out.remove(s)
                 notes.append(f"dropped generated sentence {s.text!r}: the lede tells it (cosine {sim:.2f})")
     at = next((i for i, s in enumerate(out) if s.note != "headline"), len(out))

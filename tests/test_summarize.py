@@ -982,3 +982,24 @@ def test_a_note_made_many_times_is_listed_once_with_its_count():
     notes = ["dropped generated sentence 'A.': it repeats 'B.'", "lede: d2", "dropped generated sentence 'A.': "
              "it repeats 'B.'", "dropped generated sentence 'A.': it repeats 'B.'"]
     assert summarize._collapse_repeats(notes) == ["dropped generated sentence 'A.': it repeats 'B.' (x3)", "lede: d2"]
+
+
+def test_a_retelling_with_a_figure_the_lede_lacks_does_not_give_way_to_it(ctx):
+    # NeuS val: the sentence with the story's main figures (1.5 million voters' rights
+    # restored) sat at 0.91 to a lede on what the law reverses, gave way, and the main
+    # news was told nowhere. Here every retelling is as close to the lede as can be.
+    docs = cluster()
+    pool = summarize.sentence_pool(docs, ctx)
+    found = summarize._lede(docs, pool, "2031-05-14", [])
+    assert found is not None
+    k, lede_text, _ = found
+    embed = lambda texts: pool.vecs[[k] * len(texts)]  # noqa: E731
+    same = summarize.SummarySentence(text="Storms forced some 2,000 people from their homes in Varna.", sources=["d1"],
+                                     evidence=[])
+    more = summarize.SummarySentence(text="Storms in Varna cut power to 12,000 homes on Tuesday.",
+                                     sources=["d1"], evidence=[])
+    out, notes = [same, more], []
+    summarize._open_with_lede(out, docs, pool, embed, [], "2031-05-14", notes)
+    assert out[0].note == summarize.LEDE and out[0].text == lede_text
+    assert same not in out and more in out
+    assert sum("the lede tells it" in n for n in notes) == 1
