@@ -214,7 +214,8 @@ def test_summarize_eval_with_fake_system(tmp_path, ctx):
     res = evaluate_summarize(data, ctx.config, cache_dir=tmp_path / "cache", progress=False,
                              summarize_fn=lambda docs: "TITLE=> The central bank raised rates.",
                              embedder=ctx.models.embedder)
-    assert set(res["scores"]) == {"summarizer", "lead", "lexrank", "lead-fixed", "lexrank-fixed"}
+    assert set(res["scores"]) == {"summarizer", "lead", "lexrank", "lead-fixed", "lexrank-fixed",
+                                  "lead-matched", "lexrank-matched"}
     assert res["scores"]["summarizer"]["rouge1"] > 50  # markers stripped before scoring
     assert res["signature"]["settings"]["baseline_budget_words"] == 12  # words in the one reference
     assert res["items"][0]["output"].startswith("TITLE=>")  # raw output kept for rescoring
@@ -244,6 +245,8 @@ def test_baselines_are_cut_to_the_summarizers_length_per_story(tmp_path, ctx):
     lead_words = res["scores"]["lead"]["avg_words"]
     assert lead_words == (round(INPUT_SHARE * short_in) + budget) / 2
     assert res["scores"]["lead-fixed"]["avg_words"] == budget
+    # the matched rows get the summarizer's own 5 words a story
+    assert res["scores"]["lead-matched"]["avg_words"] == res["scores"]["lexrank-matched"]["avg_words"] == 5
     assert "length rule" in res["signature"]["settings"]["baseline_length"]
 
 
