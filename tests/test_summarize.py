@@ -1003,3 +1003,27 @@ def test_a_retelling_with_a_figure_the_lede_lacks_does_not_give_way_to_it(ctx):
     assert out[0].note == summarize.LEDE and out[0].text == lede_text
     assert same not in out and more in out
     assert sum("the lede tells it" in n for n in notes) == 1
+
+
+def test_a_feature_kicker_naming_nothing_the_story_names_does_not_lead(ctx):
+    # NeuS val: "Imagine if the Los Angeles Rams had to play the Super Bowl ..." opened a
+    # roundup on a senator's town hall, as its article's first reportable sentence.
+    docs = cluster()[:3]
+    kicker = "Imagine if Lisbon had to host the World Cup final and a royal wedding in one week."
+    docs[2] = make_doc("d3", [kicker, docs[2].sentences[0].text], date="2031-05-14")
+    pool = summarize.sentence_pool(docs, ctx)
+    k, text, _ = summarize._lede(docs, pool, "2031-05-14", [])
+    assert text != kicker and "Varna" in text
+    # where no two articles share a name, the rule asks nothing
+    alone = [make_doc("d1", [kicker, "Rain fell all day."]), make_doc("d2", ["Crowds filled the square.", "Bands played."])]
+    pool = summarize.sentence_pool(alone, ctx)
+    found = summarize._lede(alone, pool, None, [])
+    assert found is not None and found[1] in (kicker, "Crowds filled the square.")
+
+
+def test_a_retelling_of_the_ledes_words_gives_way_though_it_names_less():
+    lede = ("Sen. Ana Ruiz's town hall on Monday night got the network its highest ratings ever for such an "
+            "event with a single candidate, according to the network.")
+    assert summarize._retells(lede, "The senator won the network's highest ratings ever for a single candidate, "
+                                    "according to the network.")
+    assert not summarize._retells(lede, "The senator backed a plan to end private health insurance.")
