@@ -278,7 +278,13 @@ def render_summary(report: Report, n_inputs: int, done: bool) -> str:
         note = f" <span class='muted'>({esc(s.note)})</span>" if s.note else ""
         items.append(f"<li><span class='stext'>{esc(s.text)}</span>{note} <span class='chips'>{chips(s)}</span></li>")
     meta = f"language {esc(summary.language)}" + (f" · {esc(summary.method)}" if summary.method else "")
-    notes = "".join(f"<div class='note'>{esc(n)}</div>" for n in summary.notes)
+    # the stage's working notes (what was checked, dropped, added) fold away under the
+    # roundup: a reader wants the summary first; a dozen notes had pushed it off screen
+    notes = ""
+    if summary.notes:
+        notes = (f"<details class='notes'><summary>How this summary was made ({len(summary.notes)} "
+                 f"note{'s' if len(summary.notes) != 1 else ''})</summary>"
+                 + "".join(f"<div class='note'>{esc(n)}</div>" for n in summary.notes) + "</details>")
     return (f"<div class='summary'><div class='meta'>{meta} · click a number to see the sentence it comes from"
             f"</div>{head}<ol>{''.join(items)}</ol>{notes}</div>")
 
@@ -487,6 +493,7 @@ CSS = """
 .outlet {font-weight: normal; color: #667085; font-size: 0.9em; margin-left: 6px;}
 .meta, .muted {color: #667085; font-size: 0.85em;}
 .err {color: #b42318; font-size: 0.9em; margin: 4px 0;} .note {color: #475467; font-size: 0.85em;}
+details.notes {margin-top: 8px;} details.notes > summary {cursor: pointer; color: #475467; font-size: 0.9em;}
 .doctext {white-space: pre-wrap; line-height: 1.75; margin-top: 6px; font-size: 0.95em;}
 .sent {position: relative; border-radius: 3px; padding: 1px 0; cursor: help; outline: none;}
 .sent.b1 {background: #fefbe8;} .sent.b2 {background: #fedf89;} .sent.b3 {background: #fda29b;}

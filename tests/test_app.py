@@ -170,6 +170,11 @@ def test_the_headline_is_printed_above_the_roundup_and_stays_cited():
     assert summ.index("class='headline'") < summ.index("<ol>")
     assert summ.count("<li>") == 1 and "(headline)" not in summ
     assert summ.count("<details class='chip'>") == 2  # the headline keeps its citation
+    # the stage's notes fold away below the roundup, counted
+    report.summary.notes = ["lede: d1's opening sentence", "12.0 s"]
+    summ = webapp.render_summary(report, 2, done=True)
+    assert "<details class='notes'><summary>How this summary was made (2 notes)</summary>" in summ
+    assert summ.index("</ol>") < summ.index("class='notes'") and summ.count("<div class='note'>") == 2
 
 
 def test_status_chips():
