@@ -943,6 +943,9 @@ LEDE = "lede: the sources' most central opening sentence"
 # to an opening that joins that call and Biden's deployment).
 LEDE_SAME = 0.92
 LEDE_MAX_WORDS = 45  # a longer opening would crowd out the rest of a ~75-word roundup
+# A shorter opening is a kicker, not a lede (NeuS val: "Forget about Santa Claus.",
+# "Hillary let the cat out of a bag Friday.")
+LEDE_MIN_WORDS = 10
 LEDE_OPENING = 2  # sentences of an article that count as its opening (a dateline or a kicker may come first)
 
 
@@ -950,8 +953,8 @@ def _lede(docs: list[Document], pool: Pool, latest: str | None, entities: list[E
           ) -> tuple[int, str, Check] | None:
     """The pool index, text and check of the most central opening sentence among the
     articles of the story's latest moment: readable alone, not garbled, in neutral words,
-    at most ``LEDE_MAX_WORDS`` words, naming someone or something at least two articles
-    name (when any do), passing the same check as a generated sentence. The names rule
+    ``LEDE_MIN_WORDS`` to ``LEDE_MAX_WORDS`` words, naming someone or something at least two articles
+    name, demonyms aside (when any do), passing the same check as a generated sentence. The names rule
     passes over a feature kicker (NeuS val: a town-hall story's "Imagine if the Los
     Angeles Rams had to play the Super Bowl ..." opened the summary, as the first
     reportable sentence of its article and the most central opening)."""
@@ -962,7 +965,8 @@ def _lede(docs: list[Document], pool: Pool, latest: str | None, entities: list[E
     titles = {_plain(d.title or "") for d in docs} - {""}
     told_by = Counter(w for d in docs for w in {w for text in [d.title or "", *(s.english for s in d.sentences)]
                                               for w in names_in(text)})
-    story_names = {w for w, n in told_by.items() if n >= 2}
+    # demonyms name no one ("American" in a kicker on "the wisdom of the American people")
+    story_names = {w for w, n in told_by.items() if n >= 2 and not DEMONYM_WORD.match(w)}
     candidates: list[int] = []
     for di, d in enumerate(docs):
         if d.date and latest and (_parse(latest) - _parse(d.date)).days > DATE_GAP_DAYS:
@@ -971,7 +975,7 @@ def _lede(docs: list[Document], pool: Pool, latest: str | None, entities: list[E
         for k in own:
             s = d.sentences[pool.items[k][1]]
             text = " ".join(s.english.split())
-            if (garbled(s) or _plain(text) in titles or len(text.split()) > LEDE_MAX_WORDS
+            if (garbled(s) or _plain(text) in titles or not LEDE_MIN_WORDS <= len(text.split()) <= LEDE_MAX_WORDS
                     or not _reportable(text) or _LEANS_ON_CONTEXT.search(text)
                     or unattributed_loaded_term(text, pool.shared_terms)
                     or (story_names and not story_names & set(names_in(text)))):
