@@ -176,6 +176,18 @@ def _by_id(docs: list[Document]) -> dict[str, Document]:
     return {d.id: d for d in docs}
 
 
+# A title labelled as opinion states a columnist's view as a headline ("OPINION: Hillary
+# Clinton's 'deplorables' comment is not entirely wrong.", NeuS val): it never heads the
+# summary, is not offered to the generator as a title, and is no evidence for a word
+# of a summary sentence. 8 of NeuS val's 921 articles carry such a label.
+OPINION_TITLE = re.compile(r"^\W*(?:opinion|op-ed|commentary|editorial|column)\s*[:|\-\u2013\u2014]", re.I)
+
+
+def news_title(doc: Document) -> str | None:
+    """The article's title, unless it is labelled as opinion (``OPINION_TITLE``)."""
+    return None if doc.title and OPINION_TITLE.match(doc.title) else doc.title
+
+
 def garbled(s) -> bool:
     """Flagged as badly translated and not repaired: not a sentence to show or to feed
     the generator (its garbling would be copied)."""
@@ -585,7 +597,7 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
     def date_ok(k: int) -> set[str]:
         return _date_words(docs[pool.items[k][0]].date)
 
-    title_text = _norm(" ".join(d.title or "" for d in docs)) if titles else ""
+    title_text = _norm(" ".join(news_title(d) or "" for d in docs)) if titles else ""
     # original case: a stem counts only where the sources write it in lower case
     # ("warned" for "Warns"), never a name ("Varna" does not make "Varnas" ordinary)
     lower_text = " ".join(docs[d].sentences[i].english for d, i in pool.items) if headline else ""
@@ -632,7 +644,7 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
     # such: the claim in its body sentence is not the title's. NeuS val: "Florida
     # approves ballot measure restoring felons' voting rights." failed on "... a system
     # that activists said was 'racist'", and the summary had no headline)
-    own_title = headline and _plain(text) in {_plain(d.title) for d in docs if d.title}
+    own_title = headline and _plain(text) in {_plain(news_title(d)) for d in docs if news_title(d)}
     if (len(docs_cited) == 1 and len(docs) > 1 and CLAIM.search(main) and not ATTRIBUTION.search(text)
             and not own_title):
         return Check(False, evidence, "drops the attribution of a one-source claim")
@@ -672,11 +684,11 @@ def _reports_block(docs: list[Document], entities: list[Entity]) -> str:
     lines = []
     for i, d in enumerate(docs, 1):
         text = canonicalise(_lead(d, per), entities).replace("</reports>", "")
-        if d.title:
+        if news_title(d):
             lines.append(f"[{i}] Title: {canonicalise(d.title, entities)}")
             lines.append(f"Text: {text}")
         else:
-            lines.append(f"[{i}] {text}")
+            lines.append(f"[{i}] {'(opinion column) ' if d.title else ''}{text}")
     return "\n".join(lines)
 
 
@@ -1138,7 +1150,7 @@ def _title_headline(out: list[SummarySentence], docs: list[Document], pool: Pool
     def current(d: Document) -> bool:  # undated, or of the story's latest moment
         return not (d.date and latest) or (_parse(latest) - _parse(d.date)).days <= DATE_GAP_DAYS
 
-    titles = [" ".join(d.title.split()).rstrip(".") for d in docs if d.title and current(d)]
+    titles = [" ".join(news_title(d).split()).rstrip(".") for d in docs if news_title(d) and current(d)]
     if lead is None or not titles:
         return
     sims = embed(titles) @ embed([lead])[0]
@@ -1166,7 +1178,7 @@ def _earlier_lines(date: str, facts: list[Fact], docs: list[Document], groups: l
     then the first ``EARLIER_LINES`` facts by position in their article (a report's
     lead tells its main news), none garbled, none repeating a title."""
     by_id = _by_id(docs)
-    titles = [" ".join(d.title.split()) for d in docs if d.date == date and d.title]
+    titles = [" ".join(news_title(d).split()) for d in docs if d.date == date and news_title(d)]
     lines = [f"Title: {t}" for t in titles]
     seen = {t.rstrip(".") for t in titles}
     dated = [g for g in groups if g.date == date] or [f.group for f in facts if f.group.date == date]

@@ -1034,3 +1034,25 @@ def test_a_retelling_of_the_ledes_words_gives_way_though_it_names_less():
     assert summarize._retells(lede, "The senator won the network's highest ratings ever for a single candidate, "
                                     "according to the network.")
     assert not summarize._retells(lede, "The senator backed a plan to end private health insurance.")
+
+
+def test_an_opinion_title_never_heads_the_summary_nor_reaches_the_generator(ctx):
+    docs = cluster()
+    docs[0].title = "OPINION: Storms force 2,000 from their homes in Varna"  # a column's headline
+    docs[1].title = "Greens blame city government for Varna floods"
+    pool = summarize.sentence_pool(docs, ctx)
+    embed = ctx.models.embedder.encode
+    s = docs[0].sentences[0]
+    out = [summarize.SummarySentence(text="Storms flooded Varna on Tuesday, forcing 2,000 residents from their homes.",
+                                     sources=["d1"], evidence=[["d1", s.start, s.end]])]
+    summarize._title_headline(out, docs, pool, embed, [], [])
+    assert out[0].note == "headline" and out[0].text == "Greens blame city government for Varna floods."
+    block = summarize._reports_block(docs, [])
+    assert "OPINION" not in block and "[1] (opinion column) Storms flooded" in block
+    assert "[2] Title: Greens blame" in block
+    assert summarize.news_title(docs[0]) is None and summarize.news_title(docs[1]) == docs[1].title
+    for label in ("Opinion | ", "Op-Ed: ", "EDITORIAL — ", "Commentary: "):
+        docs[1].title = label + "Varna floods"
+        assert summarize.news_title(docs[1]) is None
+    docs[1].title = "Opinions split on Varna flood defences"
+    assert summarize.news_title(docs[1]) == docs[1].title
