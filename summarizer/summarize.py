@@ -648,6 +648,12 @@ def check_sentence(text: str, vec: np.ndarray, pool: Pool, docs: list[Document],
     if (len(docs_cited) == 1 and len(docs) > 1 and CLAIM.search(main) and not ATTRIBUTION.search(text)
             and not own_title):
         return Check(False, evidence, "drops the attribution of a one-source claim")
+    # a columnist's view is told as such: a sentence only opinion columns support says
+    # who holds it (NeuS val: "Hillary Clinton's 'deplorables' comment is not entirely
+    # wrong", an opinion column's thesis, had been told as a roundup sentence)
+    if (len(docs) > 1 and all(news_title(docs[d]) is None and docs[d].title for d in docs_cited)
+            and not ATTRIBUTION.search(text) and not re.search(r"(?:column|op-ed|opinion|editorial)", text, re.I)):
+        return Check(False, evidence, "tells an opinion column's view without saying whose it is")
     return Check(True, evidence, from_titles=from_titles)
 
 

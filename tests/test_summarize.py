@@ -1056,3 +1056,21 @@ def test_an_opinion_title_never_heads_the_summary_nor_reaches_the_generator(ctx)
         assert summarize.news_title(docs[1]) is None
     docs[1].title = "Opinions split on Varna flood defences"
     assert summarize.news_title(docs[1]) == docs[1].title
+
+
+def test_a_sentence_only_an_opinion_column_supports_must_say_whose_view_it_is(ctx):
+    docs = cluster()[:3]
+    docs[1].title = "OPINION: Varna's rulers failed the city"
+    docs[1].sentences.append(Sentence(start=len(docs[1].text), end=len(docs[1].text) + 58, language="en",
+                                      text="The city government ignored every warning for a decade."))
+    docs[1].text += "The city government ignored every warning for a decade.\n"
+    pool = summarize.sentence_pool(docs, ctx)
+    embed = ctx.models.embedder.encode
+    bare = "The city government ignored every warning for a decade."
+    chk = summarize.check_sentence(bare, embed([bare])[0], pool, docs, [])
+    assert not chk.ok and "opinion column" in chk.problem
+    told = "An opinion column argues the city government ignored every warning for a decade."
+    assert summarize.check_sentence(told, embed([told])[0], pool, docs, []).ok
+    # a fact the news reports also give is not the column's alone
+    news = "Storms flooded Varna on Tuesday, forcing 2,000 residents from their homes."
+    assert summarize.check_sentence(news, embed([news])[0], pool, docs, []).ok
