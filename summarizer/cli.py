@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")  # what a folder argument is read for
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
@@ -29,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="find, repair and summarise badly translated articles")
-    run.add_argument("files", nargs="*", help="article files (.txt, .md, .html); '-' reads standard input")
+    run.add_argument("files", nargs="*", help="article files (.txt, .md, .html) or folders of them; '-' reads standard input")
     run.add_argument("--target-lang", help="language to analyse and summarise in (default en)")
     run.add_argument("--summary-lang", help="render the summary in this language (default: target)")
     run.add_argument("--json", dest="json_out", help="write the JSON report here")
@@ -121,6 +122,15 @@ def cmd_run(args) -> int:
             articles.append(Article(text=sys.stdin.buffer.read(), source="stdin"))
         else:
             path = Path(name)
+            if path.is_dir():
+                # a folder of articles (the seeds' layout): its article files, in name order
+                found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
+                if not found:
+                    print(f"summarizer run: {name}: folder has no article files "
+                          f"({', '.join(ARTICLE_SUFFIXES)})", file=sys.stderr)
+                    return EXIT_INPUT
+                articles.extend(Article(path=p) for p in found)
+                continue
             if not path.is_file():
                 print(f"summarizer run: {name}: file not found", file=sys.stderr)
                 return EXIT_INPUT

@@ -44,6 +44,24 @@ def test_bad_input_exit_code_names_the_file(tmp_path):
     assert res.returncode == 2 and b"file not found" in res.stderr
     res = cli("run")
     assert res.returncode == 2
+    res = cli("run", str(tmp_path / "none"))
+    assert res.returncode == 2 and b"file not found" in res.stderr
+    (tmp_path / "folder").mkdir()
+    res = cli("run", str(tmp_path / "folder"))
+    assert res.returncode == 2 and b"folder has no article files" in res.stderr
+
+
+def test_a_folder_argument_reads_its_article_files_in_name_order(tmp_path):
+    folder = tmp_path / "story"
+    folder.mkdir()
+    (folder / "b.txt").write_text("The second article. It has two sentences.")
+    (folder / "a.md").write_text("The first article. It has two sentences too.")
+    (folder / "notes.json").write_text("{}")
+    out = tmp_path / "report.json"
+    res = cli("run", str(folder), "--no-repair", "--no-summary", "--quiet", "--json", str(out))
+    assert res.returncode == 0, res.stderr
+    docs = json.loads(out.read_text())["documents"]
+    assert [d["source"] for d in docs] == ["a.md", "b.txt"]
 
 
 def test_bad_setting_is_a_clear_error(tmp_path):
