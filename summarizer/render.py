@@ -63,6 +63,14 @@ def report_to_markdown(report: "Report") -> str:
         if dropped:
             out.append(f"- dropped ({len(dropped)}): " + "; ".join(
                 f"{k}: “{_md_escape(_one_line(t, 50))}”" for k, t in dropped))
+        translated = [s for s in d.sentences if s.translation is not None]
+        if translated:
+            # the reader of a foreign article needs its English, as later stages used it
+            # (a repaired sentence in its repaired form)
+            backends = sorted({s.translation_backend for s in translated if s.translation_backend})
+            out += ["", f"Translation of {len(translated)} of {len(d.sentences)} sentences ({d.language or '?'} -> "
+                    f"{report.settings.get('target_lang', 'en')}{', ' + ', '.join(backends) if backends else ''}):",
+                    "", "> " + " ".join(_md_escape(s.english) for s in translated)]
         flagged = [s for s in d.sentences if s.flagged]
         if flagged:
             out += ["", "| score | sentence | reasons | repair |", "|---|---|---|---|"]
@@ -74,7 +82,10 @@ def report_to_markdown(report: "Report") -> str:
                     rep = "✔ " + _md_escape(_one_line(s.repair.text, 200))
                 else:
                     rep = f"✘ not applied ({_md_escape(s.repair.guard)})"
-                out.append(f"| {s.score:.2f} | {_md_escape(_one_line(s.text, 200))} | {reasons} | {rep} |")
+                shown = _md_escape(_one_line(s.text, 200))
+                if s.translation is not None:  # detection and repair worked on the translation
+                    shown += f" (translation: {_md_escape(_one_line(s.translation, 200))})"
+                out.append(f"| {s.score:.2f} | {shown} | {reasons} | {rep} |")
         name_fixes = [s for s in d.sentences if not s.flagged and s.repair and s.repair.applied]
         if name_fixes:
             out.append(f"- {len(name_fixes)} other sentence(s) changed only to canonical name spellings")

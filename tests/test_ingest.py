@@ -6,7 +6,7 @@ import pytest
 
 from summarizer import Article, Pipeline
 from summarizer.config import Config
-from summarizer.document import Reason, Repair, Report
+from summarizer.document import Document, Reason, Repair, Report, Sentence
 from summarizer.errors import InputError
 from summarizer.ingest import load_article, normalise_date
 from summarizer.segment import split_sentences
@@ -136,6 +136,21 @@ def test_json_round_trip_is_exact(seed_report):
     assert {"start", "end", "text", "language", "score", "flagged", "reasons", "repair"} <= set(s)
     md = seed_report.to_markdown()
     assert "## Documents" in md and doc.id in md
+
+
+def test_markdown_shows_a_translated_article_in_english():
+    text = "Der Minister sprach am Samstag. Die Gespräche gehen weiter."
+    first, second = text.index("Der"), text.index("Die")
+    doc = Document(id="d1", text=text, language="de", sentences=[
+        Sentence(first, second - 1, text[first:second - 1], "de", score=0.7, flagged=True,
+                 translation="The minister spoke Saturday on.", translation_backend="marian",
+                 repair=Repair("The minister spoke on Saturday.", True, "ok")),
+        Sentence(second, len(text), text[second:], "de", translation="The talks continue.",
+                 translation_backend="marian")])
+    md = Report(documents=[doc], settings={"target_lang": "en"}).to_markdown()
+    assert "Translation of 2 of 2 sentences (de -> en, marian)" in md
+    assert "> The minister spoke on Saturday. The talks continue." in md  # repaired form
+    assert "Der Minister sprach am Samstag. (translation: The minister spoke Saturday on.)" in md
 
 
 @pytest.mark.parametrize("article,problem", [
