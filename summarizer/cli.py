@@ -17,8 +17,11 @@ ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")  # what a folder argument is
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="TOML settings file (default: $SUMMARIZER_CONFIG or ./summarizer.toml)")
-    p.add_argument("--backend", dest="generator_backend", choices=["auto", "llamacpp", "transformers"],
-                   help="generator backend (default auto: llamacpp when installed)")
+    p.add_argument("--backend", dest="generator_backend", choices=["auto", "llamacpp", "transformers", "openai"],
+                   help="generator backend (default auto: openai with --server-url, else llamacpp when installed)")
+    p.add_argument("--server-url", dest="generator_url",
+                   help="OpenAI-compatible server for the generator, e.g. http://localhost:8080/v1 "
+                        "(API key from $OPENAI_API_KEY)")
     p.add_argument("--model", dest="generator_model",
                    help="generator: qwen (default), smollm2, a .gguf path, a HF model id or local folder")
     p.add_argument("--threads", type=int, help="CPU threads for the models (default: all cores)")
@@ -66,6 +69,7 @@ def _config(args):
         getattr(args, "config", None),
         generator_backend=getattr(args, "generator_backend", None),
         generator_model=getattr(args, "generator_model", None),
+        generator_url=getattr(args, "generator_url", None),
         threads=getattr(args, "threads", None),
         target_lang=getattr(args, "target_lang", None),
         summary_lang=getattr(args, "summary_lang", None),
@@ -136,7 +140,7 @@ def cmd_run(args) -> int:
                 return EXIT_INPUT
             articles.append(Article(path=path))
     config = _config(args)
-    if args.generator_model and (config.repair or config.summary):
+    if args.generator_model and (config.repair or config.summary) and not config.generator_url:
         # a model the user named explicitly must exist: fail now, not after minutes of work
         from .models.registry import resolve_gguf
 

@@ -29,8 +29,15 @@ def default_home() -> Path:
 class Config:
     # --- models -------------------------------------------------------------------
     # Generator backend: "llamacpp" (GGUF via llama-cpp-python), "transformers" (any
-    # HF id, local folder or GGUF file), or "auto" (llamacpp when installed).
+    # HF id, local folder or GGUF file), "openai" (an OpenAI-compatible server at
+    # ``generator_url``), or "auto" (openai when ``generator_url`` is set, else llamacpp
+    # when installed, else transformers).
     generator_backend: str = "auto"
+    # API base of an OpenAI-compatible server, e.g. "http://localhost:8080/v1" (the key,
+    # if it wants one, is read from $OPENAI_API_KEY, never stored here: settings go into
+    # every report). With it, ``generator_model`` is the server's model id ("qwen" = the
+    # first model the server lists).
+    generator_url: str = ""
     # "qwen" (the packaged Qwen2.5-Coder-1.5B-Instruct GGUF), "smollm2" (packaged
     # SmolLM2-135M-Instruct GGUF), a path to a .gguf file or folder, or a HF model id.
     generator_model: str = "qwen"

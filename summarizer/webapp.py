@@ -335,8 +335,8 @@ def render_status(state: dict[str, Any]) -> str:
 
 _HUBS: dict[tuple, ModelHub] = {}
 _HUBS_LOCK = threading.Lock()
-_MODEL_FIELDS = ("generator_backend", "generator_model", "scorer_model", "scorer_backend", "scorer_precision",
-                 "torch_dtype", "translation_model", "generator_translation", "threads", "context_size", "allow_hub", "home")
+_MODEL_FIELDS = ("generator_backend", "generator_model", "generator_url", "scorer_model", "scorer_backend",
+                 "scorer_precision", "torch_dtype", "translation_model", "generator_translation", "threads", "context_size", "allow_hub", "home")
 
 
 def shared_hub(config: Config) -> ModelHub:
@@ -613,7 +613,10 @@ def build_app(base_config: Config | None = None, concurrency: int | None = None)
                                       label="Flag threshold (badness score)")
                 words = gr.Slider(40, 400, value=base.summary_words, step=10, label="Summary length (words)")
             with gr.Row():
-                backend = gr.Dropdown(["auto", "llamacpp", "transformers"], value=base.generator_backend,
+                # "openai" needs generator_url, set where the app is started (TOML or
+                # SUMMARIZER_GENERATOR_URL), not on the page: a page that lets any visitor
+                # point the app at an address would let them make it call any host
+                backend = gr.Dropdown(["auto", "llamacpp", "transformers", "openai"], value=base.generator_backend,
                                       label="Generator backend")
                 model = gr.Dropdown(["qwen", "smollm2"], value=base.generator_model, allow_custom_value=True,
                                     label="Generator model (qwen, smollm2, a .gguf path or a HF id)")

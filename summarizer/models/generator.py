@@ -2,9 +2,9 @@
 
 Every stage that needs a language model (scoring fluency, repairing, summarising,
 translating as a fallback) talks to a ``Generator``. Backends swap by one setting:
-``llamacpp`` (GGUF through llama-cpp-python) or ``transformers`` (any Hugging Face id,
-local folder, or a GGUF file via ``gguf_file=``). A remote OpenAI-compatible server
-can be added as a third class with the same methods.
+``llamacpp`` (GGUF through llama-cpp-python), ``transformers`` (any Hugging Face id,
+local folder, or a GGUF file via ``gguf_file=``) or ``openai`` (a remote
+OpenAI-compatible server, openai_server.py).
 """
 
 from __future__ import annotations
@@ -650,12 +650,22 @@ def load_generator(config: Config, model: str | None = None, backend: str | None
     model = model or config.generator_model
     backend = backend or config.generator_backend
     if backend == "auto":
-        backend = "llamacpp" if llamacpp_available() else "transformers"
+        backend = "openai" if config.generator_url else "llamacpp" if llamacpp_available() else "transformers"
     key = (backend, model, config.n_threads, config.context_size, str(config.home), config.prompt_cache,
-           config.torch_dtype, config.draft_tokens)
+           config.torch_dtype, config.draft_tokens, config.generator_url)
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
+        if backend == "openai":
+            from .openai_server import OpenAIServerGenerator
+
+            if not config.generator_url:
+                raise ModelError(model=model, problem="the openai backend needs the server's address",
+                                 fix="set generator_url (--server-url), e.g. http://localhost:8080/v1")
+            gen = OpenAIServerGenerator(config.generator_url, model, seed=config.seed,
+                                        concurrency=max(1, min(8, config.parallel_sequences)))
+            _CACHE[key] = gen
+            return gen
         nice = {"qwen": "Qwen2.5-Coder-1.5B-Instruct-Q4_K_M", "smollm2": "SmolLM2-135M-Instruct-Q4_1"}.get(model)
         gguf = resolve_gguf(model, config)
         if backend == "llamacpp":
@@ -672,6 +682,6 @@ def load_generator(config: Config, model: str | None = None, backend: str | None
                                         allow_hub=config.allow_hub, seed=config.seed,
                                         dequantised_cache=config.home / "dequantised", dtype=config.torch_dtype)
         else:
-            raise ValueError(f"unknown generator backend {backend!r} (expected llamacpp, transformers or auto)")
+            raise ValueError(f"unknown generator backend {backend!r} (expected llamacpp, transformers, openai or auto)")
         _CACHE[key] = gen
         return gen
