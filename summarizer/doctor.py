@@ -88,6 +88,8 @@ def _checks(config: Config):
         return repr(t.translate(["O presidente falou com o ministro."], "pt", "en")[0])
 
     checks = []
+    if config.generator_url:
+        checks.append((f"generator server {config.generator_url} (openai)", gen(config.generator_model, "openai")))
     if llamacpp_available():
         checks += [("generator qwen (llamacpp)", gen("qwen", "llamacpp")),
                    ("scorer smollm2 (llamacpp)", gen("smollm2", "llamacpp"))]

@@ -72,6 +72,14 @@ def test_chat_stream_and_batch_agree(server_url):
     assert gen.complete("The capital of France is", max_tokens=4, temperature=0.0).strip()
 
 
+def test_doctor_checks_the_server(server_url, config, capsys):
+    from summarizer.doctor import run_doctor
+
+    run_doctor(config.replace(generator_url=server_url), load=True)
+    line = next(x for x in capsys.readouterr().out.splitlines() if "generator server" in x)
+    assert line.split()[0] == "ok" and server_url in line and "says" in line
+
+
 def test_token_count_comes_from_the_servers_tokenizer(server_url):
     from summarizer.models.generator import LlamaCppGenerator
     from summarizer.models.registry import smollm2_path

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +49,9 @@ class OpenAIServerGenerator:
         self.concurrency = max(1, concurrency)
         self.seed = seed
         self._tokenize: tuple | None = None  # (path, field) of the tokenizer endpoint; () = none
+        start = time.perf_counter()
         served = self._models()
+        self.load_seconds = time.perf_counter() - start  # the handshake: nothing loads on this side
         if model and model not in _PACKAGED:
             self.model = model
         elif served:
