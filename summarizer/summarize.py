@@ -1501,13 +1501,37 @@ _LOWER_OPENERS = {"the", "a", "an", "it", "its", "this", "that", "these", "those
                   "his", "her", "their", "both", "some", "many", "officials", "talks"}
 
 
-_PRESENT_TENSE = re.compile(r"\b(?:has|have|is|are|am)\b", re.I)
+# a finite present form; not an infinitive or a form after a modal ("plans to have",
+# "will have": the verb before tells the tense)
+_PRESENT_TENSE = re.compile(r"\b" + "".join(rf"(?<!\b{w} )" for w in ("to", "will", "would", "could", "should",
+                                                                      "may", "might", "must", "can"))
+                            + r"(?:has|have|is|are|am)\b", re.I)
+# Intentions told in the present by an earlier article are past by the time of the
+# summary: "On 2 January 2022, Biden returned to work and plans to call Zelensky" reads
+# "planned to" (the generator copies the source's tense; a prompt rule did not change
+# it, seeds). Quoted words stay as said.
+_BACKSHIFT = {"plans": "planned", "intends": "intended", "wants": "wanted", "expects": "expected",
+              "hopes": "hoped", "aims": "aimed", "seeks": "sought", "vows": "vowed", "will": "would",
+              "won't": "wouldn't", "won’t": "wouldn’t"}
+_BACKSHIFT_WORD = re.compile(r"\b(" + "|".join(map(re.escape, _BACKSHIFT)) + r")(?![\w'’])")
+
+
+def _backshift(text: str) -> str:
+    """Present intentions and futures of an earlier moment, outside quotations, in the
+    past ("plans to" -> "planned to", "will" -> "would"); left as they are in a sentence
+    in the present tense (told "As of" its date: the state of things then)."""
+    if _PRESENT_TENSE.search(_QUOTED.sub("", text)):
+        return text
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    return _BACKSHIFT_WORD.sub(lambda m: m.group(1) if any(s <= m.start() < e for s, e in quoted)
+                               else _BACKSHIFT[m.group(1)], text)
 
 
 def _say_when(text: str, evidence_dates: list[str | None], latest: str | None,
               docs: Sequence[Document] = ()) -> str:
     """A sentence told only by articles of an earlier moment of the story says when: if
-    the model left the date out, the articles' date goes in front. Its first word loses
+    the model left the date out, the articles' date goes in front, and its intentions
+    are told in the past (``_backshift``). Its first word loses
     its capital when it is a listed opener, or a word the sources (``docs``) write in
     lower case that does not head a name ("On 20 April 2031, engineers warned", not
     "Engineers warned"; "President Biden" and "Russia" keep theirs)."""
@@ -1519,6 +1543,7 @@ def _say_when(text: str, evidence_dates: list[str | None], latest: str | None,
 
     if (_parse(latest) - _parse(date)).days <= DATE_GAP_DAYS:
         return text
+    text = _backshift(text)
     low = text.lower()
     if any(re.search(rf"\b{m}\b", low) for m in MONTHS) or re.search(r"\b(earlier|previously|had)\b", low):
         return text

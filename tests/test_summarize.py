@@ -198,6 +198,19 @@ def test_earlier_moments_say_when_and_keep_capitals():
     # present or present perfect: the state of things as of that date
     assert summarize._say_when("The government has already said it prepares sanctions.", ["2021-12-06"],
                                "2022-01-30") == "As of 6 December 2021, the government has already said it prepares sanctions."
+    # an earlier moment's intentions are past by now; quoted words stay as said; a
+    # sentence in the present keeps its tense
+    assert summarize._say_when("On 2 January 2022, Biden returned to work and plans to call Zelensky.",
+                               ["2022-01-02"], "2022-01-30") \
+        == "On 2 January 2022, Biden returned to work and planned to call Zelensky."
+    assert summarize._say_when('Biden will speak with Zelensky, who said "we will not yield".', ["2021-12-06"],
+                               "2022-01-30") \
+        == 'On 6 December 2021, Biden would speak with Zelensky, who said "we will not yield".'
+    assert summarize._say_when("Biden returned to work and plans to have a call.", ["2022-01-02"], "2022-01-30") \
+        == "On 2 January 2022, Biden returned to work and planned to have a call."  # "to have" is no present
+    assert summarize._say_when("The talks will resume.", ["2022-01-29"], "2022-01-30") == "The talks will resume."
+    assert summarize._say_when("Paris is sending troops and will add more.", ["2021-12-06"], "2022-01-30") \
+        == "As of 6 December 2021, Paris is sending troops and will add more."
     # the latest moment, a sentence that already says when, or mixed dates: unchanged
     assert summarize._say_when("The talks ended.", ["2022-01-29"], "2022-01-30") == "The talks ended."
     assert summarize._say_when("In December the talks ended.", ["2021-12-06"], "2022-01-30") == "In December the talks ended."
