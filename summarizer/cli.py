@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="find, repair and summarise badly translated articles")
-    run.add_argument("files", nargs="*", help="article files (.txt, .md, .html) or folders of them; '-' reads standard input")
+    run.add_argument("files", nargs="*",
+                     help="article files (.txt, .md, .html) or folders of them; '-' reads standard input")
     run.add_argument("--target-lang", help="language to analyse and summarise in (default en)")
     run.add_argument("--summary-lang", help="render the summary in this language (default: target)")
     run.add_argument("--json", dest="json_out", help="write the JSON report here")

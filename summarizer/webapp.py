@@ -336,7 +336,8 @@ def render_status(state: dict[str, Any]) -> str:
 _HUBS: dict[tuple, ModelHub] = {}
 _HUBS_LOCK = threading.Lock()
 _MODEL_FIELDS = ("generator_backend", "generator_model", "generator_url", "scorer_model", "scorer_backend",
-                 "scorer_precision", "torch_dtype", "translation_model", "generator_translation", "threads", "context_size", "allow_hub", "home")
+                 "scorer_precision", "torch_dtype", "translation_model", "generator_translation", "threads",
+                 "context_size", "allow_hub", "home")
 
 
 def shared_hub(config: Config) -> ModelHub:

@@ -150,7 +150,8 @@ class OpenAIServerGenerator:
 
     def count_tokens(self, text: str) -> int:
         # the first endpoint that answers is kept; none answering is remembered too
-        for path, field in self._TOKENIZE if self._tokenize is None else [self._tokenize] if self._tokenize else []:
+        candidates = self._TOKENIZE if self._tokenize is None else [self._tokenize] if self._tokenize else []
+        for path, field in candidates:
             try:
                 n = len(self._request(path, {field: text}, root=True)["tokens"])
             except (ModelError, KeyError, TypeError, ValueError):
