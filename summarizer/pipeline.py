@@ -56,11 +56,6 @@ class Pipeline:
         report = Report(settings=self.config.as_dict())
         articles = [a if isinstance(a, Article) else Article(text=a) for a in articles]
 
-        if self.config.assess_lm:
-            # the scorer takes ~5 s to load (mostly importing torch): load it while
-            # ingest, segmentation and language id run (a loaded model returns at once)
-            threading.Thread(target=ctx.models.warm_up, args=(("scorer",),), daemon=True,
-                             name="load-scorer").start()
         start = time.perf_counter()
         if len(articles) > self.config.max_articles:
             report.errors.append({"input": f"articles {self.config.max_articles + 1}-{len(articles)}",
@@ -78,7 +73,25 @@ class Pipeline:
         report.timings["ingest"] = round(time.perf_counter() - start, 4)
         if on_stage:
             on_stage("ingest", report)
+        loading = None
+        if self.config.assess_lm and docs:
+            # the scorer takes ~5 s to load (mostly importing torch): load it while
+            # segmentation and language id run (a loaded model returns at once)
+            loading = threading.Thread(target=ctx.models.warm_up, args=(("scorer",),), daemon=True,
+                                       name="load-scorer")
+            loading.start()
+        try:
+            return self._run_stages(docs, report, on_stage)
+        finally:
+            # a scorer still loading when the caller exits dies inside ONNX Runtime's
+            # thread setup ("terminate called without an active exception", exit 134:
+            # 3 of 30 CLI runs on an empty file had ended before the load did)
+            if loading is not None:
+                loading.join()
 
+    def _run_stages(self, docs: list[Document], report: Report,
+                    on_stage: Callable[[str, Report], None] | None) -> Report:
+        ctx = self.context
         for name, fn, enabled in self.stages():
             if not enabled or not docs:
                 continue

@@ -1,6 +1,7 @@
 """Ingest, cleaning, segmentation and the report contract."""
 
 import json
+import threading
 
 import pytest
 
@@ -151,6 +152,16 @@ def test_markdown_shows_a_translated_article_in_english():
     assert "Translation of 2 of 2 sentences (de -> en, marian)" in md
     assert "> The minister spoke on Saturday. The talks continue." in md  # repaired form
     assert "Der Minister sprach am Samstag. (translation: The minister spoke Saturday on.)" in md
+
+
+def test_a_run_leaves_no_model_loading_behind():
+    # the scorer's background load is joined before run() returns, and not started when
+    # no article is valid: a process exiting mid-load aborted (exit 134) in ONNX Runtime
+    pipe = Pipeline(Config.load(env={}), repair=False, summary=False)
+    report = pipe.run([Article(text="   ", title="blank")])
+    assert report.errors and not any(t.name == "load-scorer" for t in threading.enumerate())
+    report = pipe.run([Article(text="The minister spoke on Saturday. Talks will continue.", title="good")])
+    assert report.documents[0].sentences and not any(t.name == "load-scorer" for t in threading.enumerate())
 
 
 @pytest.mark.parametrize("article,problem", [
