@@ -89,6 +89,8 @@ class _Item:
     applied: bool = False
     tries: int = 0
     seconds: float = 0.0
+    partial: str = ""  # set when only some edits of a refused rewrite are kept
+    fallback: tuple[str, int, int] | None = None  # the first candidate's safe edits (partial_rewrite)
 
 
 # MT from languages that put the title after the name turns "Mr. Biden" into
@@ -98,6 +100,57 @@ _STRAY_HONORIFIC = re.compile(r"(?<![\w.])(?:gentlemen|sir)\.\s+(?=[A-Z][a-z])")
 
 
 NO_CHANGE = "no change proposed"
+
+# A refused rewrite often holds good edits next to the one the guard refused (seeds:
+# "calling for NATO And Washington seek" -> "and Washington to seek" beside a dropped
+# "government"). A post-editor would keep those: the refused candidate's edits are tried
+# one by one, left to right, each kept when the guard still passes with it. A whole
+# second candidate goes first (it may fix what the first could not); when it is refused
+# too, its safe edits, or else the first candidate's, are the candidate.
+_TOKEN = re.compile(r"\s*\S+")
+
+
+def partial_rewrite(original: str, candidate: str, passes) -> tuple[str, int, int] | None:
+    """The original with those of the candidate's word-level edits (difflib hunks) that
+    ``passes(text)`` accepts, added greedily left to right; (text, kept, hunks), or None
+    when no edit can be kept."""
+    from difflib import SequenceMatcher
+
+    a, b = _TOKEN.findall(original), _TOKEN.findall(candidate)
+    # aligned on words without case or edge punctuation, so that a fixed capital or a
+    # full stop is an edit of its own, apart from a name added next to it
+    key = [re.sub(r"^\W+|\W+$", "", t.strip().lower()) or t.strip() for t in a], \
+        [re.sub(r"^\W+|\W+$", "", t.strip().lower()) or t.strip() for t in b]
+    ops = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, *key, autojunk=False).get_opcodes():
+        if tag != "equal":
+            ops.append((tag, i1, i2, j1, j2))
+            continue
+        for i, j in zip(range(i1, i2), range(j1, j2)):
+            ops.append(("equal" if a[i].strip() == b[j].strip() else "replace", i, i + 1, j, j + 1))
+    hunks = [k for k, op in enumerate(ops) if op[0] != "equal"]
+
+    def merged(keep: set[int]) -> str:
+        out = []
+        for k, (tag, i1, i2, j1, j2) in enumerate(ops):
+            if tag != "equal" and k in keep:
+                piece = b[j1:j2]
+                if piece and i1 < len(a) and a[i1][:1].isspace() != piece[0][:1].isspace():
+                    # the hunk takes the original's spacing before it
+                    lead = a[i1][:len(a[i1]) - len(a[i1].lstrip())]
+                    piece = [lead + piece[0].lstrip(), *piece[1:]]
+                out += piece
+            else:
+                out += a[i1:i2]
+        return "".join(out).strip()
+
+    keep: set[int] = set()
+    for k in hunks:
+        if passes(merged(keep | {k})):
+            keep.add(k)
+    if not keep or len(keep) == len(hunks):
+        return None  # nothing safe, or the whole candidate (which the guard refused)
+    return merged(keep), len(keep), len(hunks)
 # A flagged sentence with no source, no context and no surface error (only the language
 # model finds it odd): nothing a rewrite could be checked against. Measured on MLQE-PE
 # dev (first 40 a pair, target-only): rewriting such sentences lowered chrF on the
@@ -315,8 +368,8 @@ class Repairer:
         self.prompt = load_prompt("repair", ctx.config.prompts_dir)
         self._assessor: Any = None
         self._assessor_missing = False
-        self.stats = {"repaired": 0, "rejected": 0, "unchanged": 0, "unverifiable": 0, "second_candidates": 0,
-                      "seconds": 0.0}
+        self.stats = {"repaired": 0, "partial": 0, "rejected": 0, "unchanged": 0, "unverifiable": 0,
+                      "second_candidates": 0, "seconds": 0.0}
 
     @property
     def generator(self):
@@ -437,6 +490,15 @@ class Repairer:
                 it.tries += 1
                 text = apply_consensus(text, it.consensus) if text else text
                 result = self._guard(it, text)
+                part = None
+                if not result.ok and text and not result.reason.startswith(NO_CHANGE):
+                    part = partial_rewrite(it.original, text, lambda t, it=it: self._guard(it, t).ok)
+                if not result.ok and it.tries == 1 and part is not None:
+                    it.fallback = part  # kept for when the second candidate is refused too
+                elif not result.ok and (part or it.fallback):
+                    merged, kept, hunks = part or it.fallback
+                    text, result = merged, GuardResult(True, "ok")
+                    it.partial = f"{kept} of {hunks} edits of a refused rewrite kept"
                 if text or it.candidate is None:
                     it.candidate = text
                 it.guard = result.reason
@@ -486,6 +548,7 @@ class Repairer:
         for it in items:
             if it.applied:
                 self.stats["repaired"] += 1
+                self.stats["partial"] += bool(it.partial)
             elif it.guard.startswith(NO_CHANGE):
                 self.stats["unchanged"] += 1
             elif it.guard == UNVERIFIABLE:
@@ -624,7 +687,8 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
                                  candidates=it.tries, model=model)
         st = repairer.stats
         per = st["seconds"] / max(1, len(items))
-        ctx.note("repair", f"{len(items)} flagged sentence(s): {st['repaired']} repaired, {st['rejected']} "
+        ctx.note("repair", f"{len(items)} flagged sentence(s): {st['repaired']} repaired ({st['partial']} of them "
+                           f"with only the safe edits of a refused rewrite), {st['rejected']} "
                            f"rewrite(s) rejected by the guard, {st['unchanged']} left unchanged by the model, "
                            f"{st['unverifiable']} not rewritten (nothing to check a rewrite against); "
                            f"{st['second_candidates']} second candidate(s); {per:.1f} s per sentence")

@@ -99,23 +99,56 @@ def test_second_candidate_after_guard_refusal(fresh_ctx):
     assert gen.calls[0]["max_tokens"] <= int(len(GARBLED.split()) * 1.5) + 16
 
 
+# its one edit adds a name no source gives: nothing of it is safe
+INVENTS = "sir. Okafor and Mr. Mensah Told the reporters in Lagos that the port There will be no reopening before 2025."
+
+
 def test_rejected_rewrite_is_kept_with_its_reason(fresh_ctx):
     doc = make_doc("d1", [GARBLED], flagged=(0,))
     # what detection finds in it: a sentence alone, with a surface error to fix
     doc.sentences[0].reasons = [Reason("stray_honorific", "'sir.' before a name", None, 1.0)]
-    gen = ScriptedGenerator(["Mr. Okafor and Mr. Mensah told reporters in Lagos the port will see no reopening "
-                             "before 2025."] * 2)
+    gen = ScriptedGenerator([INVENTS] * 2)
     rep = repair.Repairer(fresh_ctx, generator=gen)
     item = repair._Item(original=GARBLED, sources_text=GARBLED)
     rep.repair_items([item])
     assert not item.applied and item.tries == 2 and "Mensah" in item.guard
     # through the stage and into the report
-    repair.run([doc], fresh_ctx, repairer=repair.Repairer(fresh_ctx, generator=ScriptedGenerator(
-        ["Mr. Okafor and Mr. Mensah told reporters in Lagos the port will see no reopening before 2025."] * 2)))
+    repair.run([doc], fresh_ctx, repairer=repair.Repairer(fresh_ctx, generator=ScriptedGenerator([INVENTS] * 2)))
     data = json.loads(Report(documents=[doc]).to_json())
     r = data["documents"][0]["sentences"][0]["repair"]
     assert r["applied"] is False and "added name" in r["guard"] and "Mensah" in r["text"]
     assert doc.sentences[0].english == GARBLED  # the original stays in force
+
+
+def test_partial_rewrite_keeps_the_edits_that_pass():
+    original = "The minister Told reporters on Monday that the port There will stay shut."
+    candidate = "The minister and Mr. Mensah told reporters on Monday that the port will stay shut."
+    # the stand-in guard refuses a new name; every other edit passes
+    merged, kept, hunks = repair.partial_rewrite(original, candidate, lambda text: "Mensah" not in text)
+    # the capital fixed next to the added name is an edit of its own
+    assert merged == "The minister told reporters on Monday that the port will stay shut." and (kept, hunks) == (2, 3)
+    assert repair.partial_rewrite(original, candidate, lambda text: False) is None  # nothing safe
+    assert repair.partial_rewrite(original, candidate, lambda text: True) is None  # the whole (refused) rewrite
+
+
+def test_when_both_candidates_are_refused_their_safe_edits_are_applied(fresh_ctx):
+    first = "Mr. Okafor and Mr. Mensah told reporters in Lagos the port will see no reopening before 2025."
+    rep = repair.Repairer(fresh_ctx, generator=ScriptedGenerator([first, INVENTS]))
+    rep._assessor_missing = True  # judged by the guard alone here
+    item = repair._Item(original=GARBLED, sources_text=GARBLED)
+    rep.repair_items([item])
+    # the second candidate has no safe edit (its only one adds the name): the first's are kept
+    assert item.applied and item.tries == 2 and item.guard == "ok"
+    assert item.candidate == "Mr. Okafor told reporters in Lagos the port will see no reopening before 2025."
+    assert item.partial == "6 of 7 edits of a refused rewrite kept" and rep.stats["partial"] == 1
+    # a second candidate with safe edits of its own goes before the first's
+    second = "Mr. Okafor and Mr. Mensah told reporters in Lagos that the port will never reopen."
+    rep = repair.Repairer(fresh_ctx, generator=ScriptedGenerator([first, second]))
+    rep._assessor_missing = True
+    item = repair._Item(original=GARBLED, sources_text=GARBLED)
+    rep.repair_items([item])
+    assert item.applied and "2025" in item.candidate and "Mensah" not in item.candidate
+    assert "will be no reopening" in item.candidate  # the second's edits, not the first's "will see"
 
 
 class FixedScores:
