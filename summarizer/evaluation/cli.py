@@ -29,11 +29,9 @@ def _runtime(p: argparse.ArgumentParser) -> None:
                    help="per-item output cache (JSON lines; default eval/cache)")
     p.add_argument("--no-cache", action="store_true", help="recompute every item and do not write the cache")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--config", help="TOML settings file (default: $SUMMARIZER_CONFIG or ./summarizer.toml)")
-    p.add_argument("--backend", dest="generator_backend", choices=["auto", "llamacpp", "transformers"],
-                   help="generator backend (default auto)")
-    p.add_argument("--model", dest="generator_model", help="generator model (default qwen)")
-    p.add_argument("--threads", type=int, help="CPU threads for the models")
+    from ..cli import _add_model_options
+
+    _add_model_options(p)  # --config, --backend, --server-url, --model, --threads: as `summarizer run`
     p.add_argument("--threshold", type=float, help="badness above which a sentence is flagged")
 
 
@@ -75,6 +73,7 @@ def _config(args):
     return Config.load(getattr(args, "config", None),
                        generator_backend=getattr(args, "generator_backend", None),
                        generator_model=getattr(args, "generator_model", None),
+                       generator_url=getattr(args, "generator_url", None),
                        threads=getattr(args, "threads", None),
                        threshold=getattr(args, "threshold", None))
 
