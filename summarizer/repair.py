@@ -151,6 +151,8 @@ def partial_rewrite(original: str, candidate: str, passes) -> tuple[str, int, in
     if not keep or len(keep) == len(hunks):
         return None  # nothing safe, or the whole candidate (which the guard refused)
     return merged(keep), len(keep), len(hunks)
+
+
 # A flagged sentence with no source, no context and no surface error (only the language
 # model finds it odd): nothing a rewrite could be checked against. Measured on MLQE-PE
 # dev (first 40 a pair, target-only): rewriting such sentences lowered chrF on the
