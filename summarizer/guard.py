@@ -333,10 +333,11 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
     # a name left standing before a clause (seeds: "Putin The United States and its
     # allies ...", MT that fronts the topic) is not one of those who act: joined to the
     # clause's subject ("Putin, the United States, and its allies ...", applied on the
-    # seeds) it becomes one of them
+    # seeds) it becomes one of them; so it does with the capital alone made small
+    # ("Putin the United States ...", which a refused rewrite's edits left on the seeds)
     for m in _STRAY_NAME.finditer(original):
         name, head = m.group(1), m.group(2)
-        if re.search(rf"\b{re.escape(name)}\s*(?:,|,?\s+and)\s+{re.escape(head.lower())}\b", rewrite):
+        if re.search(rf"\b{re.escape(name)}\s*(?:,|,?\s+and)?\s+{re.escape(head.lower())}\b", rewrite):
             problems.append(f"joins '{name}' to '{head.lower()} ...' as one of those who act (the original has no "
                             "'and' between them: changes who did it)")
 

@@ -227,6 +227,8 @@ def test_a_name_standing_before_a_clause_is_not_made_one_of_its_actors():
     assert not joined.ok and "joins 'Novak'" in joined.reason and "who did it" in joined.reason
     assert not check_rewrite(original, "Novak and the council and its partners will cut the budget of Vienna if "
                                        "the strike goes on.").ok
+    assert not check_rewrite(original, "Novak the council and its partners will cut the budget of Vienna if "
+                                       "the strike goes on.").ok  # only the capital made small
     # the name kept apart, or made the subject of its own fragment: not refused for this
     assert check_rewrite(original, "Novak: the council and its partners will cut the budget of Vienna if the "
                                    "strike goes on.").ok
