@@ -29,6 +29,7 @@ class Repair:
     guard: str  # "ok" or why the rewrite was rejected
     candidates: int = 1  # rewrites tried
     model: str = ""
+    partial: str = ""  # applied with only some edits of a refused rewrite: how many ("6 of 7 ...")
 
 
 @dataclass

@@ -80,6 +80,8 @@ def report_to_markdown(report: "Report") -> str:
                     rep = "—"
                 elif s.repair.applied:
                     rep = "✔ " + _md_escape(_one_line(s.repair.text, 200))
+                    if s.repair.partial:
+                        rep += f" ({_md_escape(s.repair.partial)})"
                 else:
                     rep = f"✘ not applied ({_md_escape(s.repair.guard)})"
                 shown = _md_escape(_one_line(s.text, 200))

@@ -94,6 +94,8 @@ def _sentence_tip(sent: Sentence) -> str:
         parts.append(f"<span class='rc'>translation</span> {esc(sent.translation)}")
     if sent.repair is not None:
         state = "applied" if sent.repair.applied else f"not applied: {sent.repair.guard}"
+        if sent.repair.applied and sent.repair.partial:
+            state += f"; {sent.repair.partial}"
         parts.append(f"<span class='rc'>repair ({esc(state)})</span> {esc(sent.repair.text)}")
     return "<br>".join(parts)
 
@@ -205,6 +207,8 @@ def render_repairs(report: Report, n_inputs: int) -> str:
             r = s.repair
             status = ("<span class='ok'>✔ applied · guard ok</span>" if r.applied
                       else f"<span class='rej'>✘ not applied · guard: {esc(r.guard)}</span>")
+            if r.applied and r.partial:
+                status += f" <span class='muted'>({esc(r.partial)})</span>"
             reasons = ", ".join(f"<span class='rc' title='{esc(x.detail)}'>{esc(x.code)}</span>" for x in s.reasons)
             kind = "" if s.flagged else " <span class='muted'>(name spelling only)</span>"
             # a translated sentence is repaired in its translation: diff against that

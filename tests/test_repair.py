@@ -141,6 +141,16 @@ def test_when_both_candidates_are_refused_their_safe_edits_are_applied(fresh_ctx
     assert item.applied and item.tries == 2 and item.guard == "ok"
     assert item.candidate == "Mr. Okafor told reporters in Lagos the port will see no reopening before 2025."
     assert item.partial == "6 of 7 edits of a refused rewrite kept" and rep.stats["partial"] == 1
+    # the report says so, sentence by sentence
+    doc = make_doc("d1", [GARBLED], flagged=(0,))
+    doc.sentences[0].reasons = [Reason("stray_honorific", "'sir.' before a name", None, 1.0)]
+    rep = repair.Repairer(fresh_ctx, generator=ScriptedGenerator([first, INVENTS]))
+    rep._assessor_missing = True
+    repair.run([doc], fresh_ctx, repairer=rep)
+    r = doc.sentences[0].repair
+    assert r.applied and r.partial == "6 of 7 edits of a refused rewrite kept"
+    assert "(6 of 7 edits of a refused rewrite kept)" in Report(documents=[doc]).to_markdown()
+    assert "only the safe edits" in fresh_ctx.notes["repair"][0]
     # a second candidate with safe edits of its own goes before the first's
     second = "Mr. Okafor and Mr. Mensah told reporters in Lagos that the port will never reopen."
     rep = repair.Repairer(fresh_ctx, generator=ScriptedGenerator([first, second]))
