@@ -322,3 +322,61 @@ def test_qe_training_keeps_the_second_looks_rows_out():
     head = {(r["pair"], r["idx"]) for r in mod.head_rows()}
     total = sum(len(qe_cache.load_split(p, "train")) for p in qe_cache.PAIRS)
     assert not held & head and len(head) == total - len(held)
+
+
+def test_eval_cluster_scores_a_report_against_held_out_files(tmp_path):
+    from summarizer.document import Document, Repair, Report, Sentence, Summary, SummarySentence
+    from summarizer.evaluation.cluster import evaluate_cluster, format_cluster
+    from summarizer.evaluation.datasets import DataError
+
+    def doc(doc_id, source, sents):  # (text, flagged, repair or None)
+        text, out = "", []
+        for s, flagged, rep in sents:
+            out.append(Sentence(len(text), len(text) + len(s), s, "en", flagged=flagged, repair=rep))
+            text += s + " "
+        return Document(id=doc_id, text=text, source=source, sentences=out)
+
+    report = Report(documents=[
+        doc("d1", "a.txt", [("The port of Lagos stays closed until March.", False, None),
+                            ("Director Emeka Okafor said so on Monday.", False, None)]),
+        doc("d2", "b.txt", [("sir. Okafor Told reporters the port stays shut.", True,
+                             Repair("Mr. Okafor told reporters the port stays shut.", True, "ok")),
+                            ("Mr. Okafor and Mr. Mensah met 300 workers.", True,
+                             Repair("Mr. Okafor and Mr. Mensah met 300 workers in Accra.", True, "ok")),
+                            ("The workers Went home.", False, None)])],
+        summary=Summary(sentences=[SummarySentence("The port of Lagos stays closed until March.", ["d1"], [])]))
+    path = tmp_path / "report.json"
+    path.write_text(report.to_json())
+    ann = tmp_path / "ann.jsonl"
+    ann.write_text("\n".join(json.dumps(x) for x in [
+        {"source": "a.txt", "sentence": "The port of Lagos stays closed until March.", "bad": False},
+        {"source": "a.txt", "sentence": "Emeka Okafor said so", "bad": False},  # a unique substring
+        {"source": "b.txt", "sentence": "sir. Okafor Told reporters the port stays shut.", "bad": True},
+        {"sentence": "Mr. Okafor and Mr. Mensah met 300 workers.", "bad": False},  # flagged: a false alarm
+        {"source": "b.txt", "sentence": "The workers Went home.", "bad": True}]))  # missed
+    reps = tmp_path / "repairs.jsonl"
+    reps.write_text("\n".join(json.dumps(x) for x in [
+        {"source": "b.txt", "sentence": "sir. Okafor Told reporters the port stays shut.",
+         "reference": "Mr. Okafor told reporters the port stays shut."},
+        {"source": "b.txt", "sentence": "Mr. Okafor and Mr. Mensah met 300 workers.",
+         "reference": "Mr. Okafor and Mr. Mensah met 300 workers."}]))
+    ref = tmp_path / "ref.txt"
+    ref.write_text("The port of Lagos stays closed until March, its director said.")
+    out = evaluate_cluster(path, annotation=ann, repairs=reps, summary_reference=ref)
+    d = out["detection"]
+    assert (d["tp"], d["fp"], d["fn"], d["bad"], d["clean"]) == (1, 1, 1, 2, 3)
+    assert d["precision"] == d["recall"] == 0.5 and d["clean_flagged"] == 1 / 3
+    r = out["repair"]
+    assert r["changed"] == 2 and r["chrf_tool"] > r["chrf_original"]
+    assert r["invented_facts"] == 1 and "Accra" in r["invented"][0]  # in no article of the cluster
+    assert out["summary"]["rouge1"] > 50 and out["signature"].startswith("task:cluster|report:")
+    assert "recall 50.0%" in format_cluster(out)
+    bad_line = tmp_path / "bad.jsonl"
+    bad_line.write_text(json.dumps({"source": "b.txt", "sentence": "Nothing like this is there.", "bad": True}))
+    with pytest.raises(DataError, match="line 1: no sentence"):
+        evaluate_cluster(path, annotation=bad_line)
+    with pytest.raises(DataError, match="at least one"):
+        evaluate_cluster(path)
+    # the command: a table on stdout, exit 2 naming a missing report
+    assert eval_cli.main(["cluster", "--report", str(path), "--annotation", str(ann)]) == 0
+    assert eval_cli.main(["cluster", "--report", str(tmp_path / "none.json"), "--annotation", str(ann)]) == 2

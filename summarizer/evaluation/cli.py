@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .cache import DEFAULT_CACHE_DIR
 
@@ -38,7 +39,7 @@ def _runtime(p: argparse.ArgumentParser) -> None:
 def add_eval_parser(subparsers) -> argparse.ArgumentParser:
     ev = subparsers.add_parser("eval", help="offline evaluation: detection (qe), repair, summaries",
                                description="Offline evaluation with baselines in the same run.")
-    sub = ev.add_subparsers(dest="eval_command", metavar="{qe,repair,summarize,all}")
+    sub = ev.add_subparsers(dest="eval_command", metavar="{qe,repair,summarize,all,cluster}")
     sub.required = True
 
     for name, helptext in (("qe", "correlation of the detection score with human quality (MLQE-PE)"),
@@ -57,6 +58,15 @@ def add_eval_parser(subparsers) -> argparse.ArgumentParser:
                          "a file of {\"documents\": [...], \"summary\": ...} lines", split_default="val")
     p.add_argument("--format", choices=["neus", "jsonl"], default="neus", help="input layout (default neus)")
     _runtime(p)
+
+    p = sub.add_parser("cluster", help="one run on a cluster (the seeds) against held-out annotations, "
+                                       "reference repairs or a reference summary")
+    p.add_argument("--report", required=True, help="the JSON report of `summarizer run --json`")
+    p.add_argument("--annotation", help="JSON lines {\"source\", \"sentence\", \"bad\"}: detection P/R/F1")
+    p.add_argument("--repairs", help="JSON lines {\"source\", \"sentence\", \"reference\"}: chrF gap closed, "
+                                     "invented facts")
+    p.add_argument("--summary-reference", help="a reference summary (text file): ROUGE-1/2/L")
+    p.add_argument("--json", dest="json_out", help="write the result here")
 
     p = sub.add_parser("all", help="every task on every available dataset; writes eval/results/")
     p.add_argument("--quick", action="store_true", help="small fixed limits (a few minutes)")
@@ -78,10 +88,30 @@ def _config(args):
                        threshold=getattr(args, "threshold", None))
 
 
+def _run_cluster(args) -> int:
+    import json
+
+    from .cluster import evaluate_cluster, format_cluster
+    from .datasets import DataError
+
+    try:
+        result = evaluate_cluster(args.report, annotation=args.annotation, repairs=args.repairs,
+                                  summary_reference=args.summary_reference)
+    except DataError as exc:
+        print(f"summarizer eval cluster: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    print(format_cluster(result))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    return EXIT_OK
+
+
 def run_eval(args) -> int:
     from .datasets import DataError
     from .runner import run_all, run_task
 
+    if args.eval_command == "cluster":
+        return _run_cluster(args)
     config = _config(args)
     cache_dir = None if args.no_cache else args.cache_dir
     progress = not args.quiet
