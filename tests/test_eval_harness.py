@@ -16,7 +16,7 @@ from summarizer.evaluation.baselines import cut_words, lead, length_quality, lex
 from summarizer.evaluation.cache import ItemCache
 from summarizer.evaluation.datasets import read_mlqe, read_neus
 from summarizer.evaluation.qe import evaluate_qe
-from summarizer.evaluation.repair import evaluate_repair
+from summarizer.evaluation.repair import evaluate_repair, format_repair
 from summarizer.evaluation.summarize import evaluate_summarize
 from tests.test_eval_datasets import write_mlqe
 
@@ -127,7 +127,12 @@ def test_repair_counts_and_do_nothing_baseline(tmp_path, ctx):
     changed = res["scores"]["changed"]
     assert changed["summarizer"]["n"] == 1 and changed["summarizer"]["bleu"] == pytest.approx(100.0)
     assert changed["do-nothing"]["bleu"] < 100
-    assert set(res["signature"]["metrics"]) == {"bleu", "chrf", "ter"}
+    assert set(res["signature"]["metrics"]) == {"bleu", "chrf", "ter", "significance"}
+    assert "bs:1000" in res["signature"]["metrics"]["significance"]  # sacreBLEU's paired bootstrap
+    sig = res["significance"]
+    assert sig["all"]["chrf"]["delta"] > 0 and sig["all"]["ter"]["delta"] < 0  # the one fix helps
+    assert sig["changed"]["chrf"]["delta"] is None  # one changed segment: nothing to resample
+    assert "summarizer minus do-nothing" in format_repair(res)
 
 
 def test_cli_qe_writes_json_and_plot(tmp_path, monkeypatch):
@@ -219,6 +224,11 @@ def test_summarize_eval_with_fake_system(tmp_path, ctx):
     assert res["scores"]["summarizer"]["rouge1"] > 50  # markers stripped before scoring
     assert res["signature"]["settings"]["baseline_budget_words"] == 12  # words in the one reference
     assert res["items"][0]["output"].startswith("TITLE=>")  # raw output kept for rescoring
+    # one story: a difference per ROUGE type against every baseline, no interval
+    assert set(res["significance"]) == set(res["scores"]) - {"summarizer"}
+    assert res["significance"]["lead"]["rouge1"]["ci95"] is None
+    assert res["significance"]["lead"]["rouge1"]["delta"] == pytest.approx(
+        res["scores"]["summarizer"]["rouge1"] - res["scores"]["lead"]["rouge1"], abs=0.02)
 
 
 def test_baselines_are_cut_to_the_summarizers_length_per_story(tmp_path, ctx):
@@ -266,6 +276,7 @@ def test_eval_all_writes_results_and_markdown_table(tmp_path, monkeypatch):
     md = (out / "README.md").read_text()
     assert "| ru-en dev | 3 | bilingual | summarizer |" in md and "do-nothing" in md
     assert "task:repair|data:ru-en|split:dev|n:3" in md
+    assert "| ru-en dev | 3 | bilingual | all (n=3) | " in md and "(p=" in md  # tool minus do nothing
 
 
 def test_signature_string_names_each_models_backend_version_and_precision():

@@ -121,3 +121,31 @@ def test_detokenize_agrees_with_mlqe_own_detokenization():
     data = read_mlqe(pair, "dev", limit=300)
     assert data.notes["detok_agreement"] > 0.95
     assert not math.isnan(data.notes["detok_agreement"])
+
+
+def test_paired_mt_test_finds_a_real_gain_and_none_between_identical_outputs():
+    rng = np.random.default_rng(0)
+    words = "the council approved a new budget for roads schools and parks on monday".split()
+    refs = [" ".join(rng.permutation(words)[:8]) for _ in range(40)]
+    worse = [" ".join(r.split()[::-1]) for r in refs]  # every segment scrambled
+    better = [r if k % 2 else w for k, (r, w) in enumerate(zip(refs, worse))]  # half fixed
+    test = M.paired_mt_test(worse, better, refs)
+    assert test["chrf"]["delta"] > 0 and test["bleu"]["delta"] > 0 and test["ter"]["delta"] < 0
+    assert test["chrf"]["p_value"] < 0.05 and test["chrf"]["ci95"] > 0
+    assert "bs:1000" in test["signature"] and "nrefs:1" in test["signature"]
+    same = M.paired_mt_test(worse, list(worse), refs)
+    assert same["chrf"]["delta"] == 0 and same["chrf"]["p_value"] == 1.0  # not sacreBLEU's 1/1001 floor
+    assert M.paired_mt_test(worse[:1], better[:1], refs[:1])["bleu"]["delta"] is None
+
+
+def test_paired_item_test_mean_interval_and_p():
+    rng = np.random.default_rng(1)
+    base = rng.normal(40, 10, 300)
+    clear = M.paired_item_test(base + 2 + rng.normal(0, 1, 300), base)
+    assert clear["delta"] == pytest.approx(2, abs=0.3)
+    assert clear["ci95"][0] < clear["delta"] < clear["ci95"][1] and clear["ci95"][0] > 0
+    assert clear["p_value"] < 0.01
+    noise = M.paired_item_test(base + rng.normal(0, 5, 300), base)
+    assert noise["ci95"][0] < 0 < noise["ci95"][1] and noise["p_value"] > 0.05
+    assert M.paired_item_test(list(base), list(base)) == {"delta": 0.0, "ci95": None, "p_value": 1.0}
+    assert M.paired_item_test([3.0], [1.0])["ci95"] is None

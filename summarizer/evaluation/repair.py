@@ -12,7 +12,7 @@ from typing import Any
 
 from .cache import ItemCache, item_key, process
 from .datasets import SegmentSet
-from .metrics import mt_scores, mt_signatures
+from .metrics import mt_scores, mt_signatures, paired_mt_test
 from .signature import make_signature, system_fingerprint
 from ..repair import NO_CHANGE, UNVERIFIABLE
 
@@ -73,6 +73,10 @@ def evaluate_repair(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir
         "changed": {"summarizer": mt_scores([out[k] for k in changed], [pe[k] for k in changed]),
                     "do-nothing": mt_scores([mt[k] for k in changed], [pe[k] for k in changed])},
     }
+    # the tool against do nothing on the same segments: more than chance?
+    significance = {"all": paired_mt_test(mt, out, pe),
+                    "changed": paired_mt_test([mt[k] for k in changed], [out[k] for k in changed],
+                                              [pe[k] for k in changed])}
     flagged = sum(r["flagged"] for r in records)
     applied = sum(r["applied"] for r in records)
     # the stage reports "no change proposed" / "not flagged" in .guard too: not rejections
@@ -91,9 +95,10 @@ def evaluate_repair(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir
     models = {**cache.models, **ctx.models.used}
     sig = make_signature(task="repair", data=data.name, split=data.split, n=len(segs), total=data.total, mode=mode,
                          models=models, config=ctx.config, fingerprint=fingerprint,
-                         settings={"src_lang": data.src_lang, **data.notes, "detector": _detector_meta(assessor)}, metrics=mt_signatures())
+                         settings={"src_lang": data.src_lang, **data.notes, "detector": _detector_meta(assessor)},
+                         metrics={**mt_signatures(), "significance": significance["all"].get("signature", "")})
     secs = [r.get("seconds") for r in records if r.get("seconds") is not None]
-    return {"signature": sig, "scores": scores, "counts": counts,
+    return {"signature": sig, "scores": scores, "significance": significance, "counts": counts,
             "timing": {"items_computed": computed, "items_cached": len(segs) - computed,
                        "wall_seconds": round(wall, 2),
                        "stage_seconds_per_item": round(sum(secs) / len(secs), 4) if secs else None},
@@ -109,12 +114,23 @@ def format_repair(result: dict[str, Any]) -> str:
     for subset, rows in result["scores"].items():
         for name, m in rows.items():
             lines.append(f"{subset:<8} {name:<12} {m['n']:>5} {_f(m['bleu']):>7} {_f(m['chrf']):>7} {_f(m['ter']):>7}")
+    for subset, test in (result.get("significance") or {}).items():
+        lines.append(f"{subset}: summarizer minus do-nothing (sacreBLEU paired bootstrap p): "
+                     + ", ".join(f"{k.upper() if k != 'chrf' else 'chrF'} {paired_text(test.get(k))}"
+                                 for k in ("bleu", "chrf", "ter")))
     lines.append(sig["string"])
     return "\n".join(lines)
 
 
 def _f(v) -> str:
     return "-" if v is None else f"{v:.2f}"
+
+
+def paired_text(test: dict | None) -> str:
+    """'+0.06 (p=0.41)': the tool minus do nothing and sacreBLEU's paired bootstrap p."""
+    if not test or test.get("delta") is None:
+        return "-"
+    return f"{test['delta']:+.2f} (p={test['p_value']:.2g})" if test.get("p_value") is not None else f"{test['delta']:+.2f}"
 
 
 def _detector_meta(assessor) -> dict | None:

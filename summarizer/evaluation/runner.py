@@ -10,6 +10,8 @@ from typing import Any
 
 from ..config import PROJECT_ROOT, Config
 from .datasets import SHARED_DATA, read_jsonl_segments, read_jsonl_stories, read_mlqe, read_neus
+from .repair import paired_text
+from .summarize import significance_text
 
 RESULTS_DIR = PROJECT_ROOT / "eval" / "results"
 # --quick: small fixed limits so `eval all --quick` takes minutes on 2 CPU cores
@@ -175,6 +177,15 @@ def results_markdown(results: list[dict[str, Any]], quick: bool) -> str:
                     lines.append(f"| {sig['data']} {sig['split']} | {sig['n']} | {c['flagged']} | {c['repaired']} | "
                                  f"{c['rejected_by_guard']} | {subset} (n={m['n']}) | {name} | {_n(m['bleu'], '{:.2f}')} | "
                                  f"{_n(m['chrf'], '{:.2f}')} | {_n(m['ter'], '{:.2f}')} |")
+        lines += ["", "Summarizer minus do nothing on the same segments, with sacreBLEU's paired bootstrap "
+                  "p-value (1000 resamples; TER: lower is better):", "",
+                  "| data | n | mode | subset | BLEU | chrF | TER |", "|---|---|---|---|---|---|---|"]
+        for r in rep:
+            sig = r["signature"]
+            for subset, test in (r.get("significance") or {}).items():
+                n = r["scores"][subset]["summarizer"]["n"]
+                lines.append(f"| {sig['data']} {sig['split']} | {sig['n']} | {sig['mode']} | {subset} (n={n}) | "
+                             + " | ".join(paired_text(test.get(k)) for k in ("bleu", "chrf", "ter")) + " |")
         lines.append("")
     summ = [r for r in results if r["signature"]["task"] == "summarize"]
     if summ:
@@ -185,6 +196,14 @@ def results_markdown(results: list[dict[str, Any]], quick: bool) -> str:
             for name, m in r["scores"].items():
                 lines.append(f"| {sig['data']} {sig['split']} | {sig['n']} | {name} | {_n(m['rouge1'], '{:.2f}')} | "
                              f"{_n(m['rouge2'], '{:.2f}')} | {_n(m['rougeL'], '{:.2f}')} | {m['avg_words']} |")
+        lines += ["", "Summarizer minus each baseline, per story: mean [95% bootstrap interval] and two-sided p "
+                  "(1000 paired resamples):", "",
+                  "| data | n | baseline | ROUGE-1 | ROUGE-2 | ROUGE-L |", "|---|---|---|---|---|---|"]
+        for r in summ:
+            sig = r["signature"]
+            for name, by_type in (r.get("significance") or {}).items():
+                lines.append(f"| {sig['data']} {sig['split']} | {sig['n']} | {name} | "
+                             + " | ".join(significance_text(by_type[k]) for k in ("rouge1", "rouge2", "rougeL")) + " |")
         lines.append("")
     lines += ["## Signatures", ""] + [f"- `{r['signature']['string']}`" for r in results] + [""]
     return "\n".join(lines)
