@@ -136,6 +136,9 @@ def test_paired_mt_test_finds_a_real_gain_and_none_between_identical_outputs():
     same = M.paired_mt_test(worse, list(worse), refs)
     assert same["chrf"]["delta"] == 0 and same["chrf"]["p_value"] == 1.0  # not sacreBLEU's 1/1001 floor
     assert M.paired_mt_test(worse[:1], better[:1], refs[:1])["bleu"]["delta"] is None
+    cased = [w.upper() if k == 0 else w for k, w in enumerate(worse)]  # TER ignores case
+    ter = M.paired_mt_test(worse, cased, refs)["ter"]
+    assert ter["delta"] == 0 and ter["p_value"] == 1.0
 
 
 def test_paired_item_test_mean_interval_and_p():

@@ -394,6 +394,21 @@ def test_punctuation_only_change_is_not_a_repair(fresh_ctx):
     assert len(gen.calls) == 1  # no second candidate for a sentence best left as it is
 
 
+def test_one_determiner_for_another_is_not_a_repair_but_a_missing_article_is(fresh_ctx):
+    """MLQE-PE ne-en dev: "that variable" -> "the variable" was applied and moved the
+    segment away from its post-edit. Putting in a missing article is a fix."""
+    original = "Because he runs that variable, he tells historians the name."
+    gen = ScriptedGenerator(["Because he runs the variable, he tells historians the name."])
+    item = repair._Item(original=original, sources_text=original)
+    repair.Repairer(fresh_ctx, generator=gen).repair_items([item])
+    assert not item.applied and item.guard == "no change proposed (one determiner for another only)"
+    assert len(gen.calls) == 1  # not retried
+    assert repair.determiner_swap_only("These talks ended.", "the talks ended.")
+    assert not repair.determiner_swap_only("He went to park.", "He went to the park.")  # inserted
+    assert not repair.determiner_swap_only("that variable ran", "that variable ran")  # no change at all
+    assert not repair.determiner_swap_only("He saw that variable.", "He saw the value.")  # a word changed too
+
+
 def test_a_sentence_with_nothing_to_check_a_rewrite_against_is_not_rewritten(fresh_ctx):
     """Target-only, alone, flagged by the language model only: the model is not asked."""
     gen = ScriptedGenerator(["The floppy disks are called 4 MB disks."])

@@ -62,7 +62,10 @@ def paired_mt_test(baseline: Sequence[str], system: Sequence[str], refs: Sequenc
     for key, name in names.items():
         base, ours = results[key]
         out[name] = {"delta": round(ours.score - base.score, 2),
-                     "p_value": 1.0 if same else None if ours.p_value is None else round(float(ours.p_value), 4),
+                     # no difference (identical outputs, or changes the metric ignores, such as
+                     # case for TER) is not "significant" at sacreBLEU's 1 / (resamples + 1) floor
+                     "p_value": 1.0 if same or ours.score == base.score else None if ours.p_value is None
+                     else round(float(ours.p_value), 4),
                      "ci95": None if ours.ci is None else round(float(ours.ci), 2)}
     out["signature"] = " ".join(f"{names[k]}:{v}" for k, v in signatures.items() if k in names)
     return out
