@@ -39,35 +39,43 @@ def mt_signatures() -> dict[str, str]:
     return out
 
 
+# Fewer paired items than this: the difference is reported, without an interval or a
+# p-value (resampling two segments says nothing about chance).
+MIN_PAIRED = 10
+
+
 def paired_mt_test(baseline: Sequence[str], system: Sequence[str], refs: Sequence[str], *,
                    n_resamples: int = 1000) -> dict[str, dict[str, float | None] | str]:
     """Does ``system`` differ from ``baseline`` on the same segments by more than chance?
     sacreBLEU's paired bootstrap resampling (Koehn 2004; ``sacrebleu --paired-bs``): per
     metric the difference system - baseline of the corpus scores (TER: lower is
     better), the system's 95% interval half width, and sacreBLEU's two-sided p-value.
-    Identical outputs differ by nothing (p 1.0; sacreBLEU's formula would give its
-    floor, 1 / (resamples + 1)). With one segment there is nothing to resample: None."""
+    No difference gets p 1.0 (sacreBLEU's formula would give its floor, 1 / (resamples
+    + 1)). Under ``MIN_PAIRED`` segments: the difference only."""
     from sacrebleu.metrics import BLEU, CHRF, TER
     from sacrebleu.significance import PairedTest
 
     baseline, system, refs = list(baseline), list(system), list(refs)
-    names = {"BLEU": "bleu", "chrF2": "chrf", "TER": "ter"}
-    if len(refs) < 2:
-        return {k: {"delta": None, "p_value": None, "ci95": None} for k in names.values()}
-    same = [a.strip() for a in baseline] == [b.strip() for b in system]
-    test = PairedTest([("baseline", baseline), ("system", system)], {"BLEU": BLEU(), "chrF": CHRF(), "TER": TER()},
+    metrics = {"bleu": BLEU, "chrf": CHRF, "ter": TER}
+    if not refs:
+        return {k: {"delta": None, "p_value": None, "ci95": None} for k in metrics}
+    if len(refs) < MIN_PAIRED:
+        return {k: {"delta": round(m().corpus_score(system, [refs]).score - m().corpus_score(baseline, [refs]).score, 2),
+                    "p_value": None, "ci95": None} for k, m in metrics.items()}
+    test = PairedTest([("baseline", baseline), ("system", system)], {k: m() for k, m in metrics.items()},
                       [refs], test_type="bs", n_samples=n_resamples)
     signatures, results = test()
     out: dict[str, dict[str, float | None] | str] = {}
-    for key, name in names.items():
-        base, ours = results[key]
-        out[name] = {"delta": round(ours.score - base.score, 2),
-                     # no difference (identical outputs, or changes the metric ignores, such as
-                     # case for TER) is not "significant" at sacreBLEU's 1 / (resamples + 1) floor
-                     "p_value": 1.0 if same or ours.score == base.score else None if ours.p_value is None
-                     else round(float(ours.p_value), 4),
-                     "ci95": None if ours.ci is None else round(float(ours.ci), 2)}
-    out["signature"] = " ".join(f"{names[k]}:{v}" for k, v in signatures.items() if k in names)
+    for (name, signature), key in zip(signatures.items(), metrics):  # sacreBLEU names them BLEU, chrF2, TER
+        base, ours = results[name]
+        out[key] = {"delta": round(ours.score - base.score, 2),
+                    # no difference (identical outputs, or changes the metric ignores, such as
+                    # case for TER) is not "significant" at sacreBLEU's floor
+                    "p_value": 1.0 if ours.score == base.score else None if ours.p_value is None
+                    else round(float(ours.p_value), 4),
+                    "ci95": None if ours.ci is None else round(float(ours.ci), 2)}
+        out[f"{key}_signature"] = str(signature)
+    out["signature"] = " ".join(f"{k}:{out.pop(f'{k}_signature')}" for k in metrics)
     return out
 
 
@@ -75,14 +83,15 @@ def paired_item_test(system: Sequence[float], baseline: Sequence[float], *, n_re
                      seed: int = 0) -> dict[str, float | list[float] | None]:
     """The mean of per-item differences system - baseline (e.g. ROUGE F1 x100 per story)
     with a 95% percentile bootstrap interval (scipy, items resampled in pairs) and a
-    two-sided bootstrap p-value (twice the share of resamples on the smaller side of 0)."""
+    two-sided bootstrap p-value (twice the share of resamples on the smaller side of
+    0). Under ``MIN_PAIRED`` items: the mean difference only."""
     from scipy import stats
 
     diff = np.asarray(system, dtype=float) - np.asarray(baseline, dtype=float)
-    if len(diff) < 2 or np.ptp(diff) == 0:
+    if len(diff) < MIN_PAIRED or np.ptp(diff) == 0:
         d = float(diff.mean()) if len(diff) else None
         return {"delta": None if d is None else round(d, 2), "ci95": None,
-                "p_value": 1.0 if len(diff) >= 2 and d == 0 else None}
+                "p_value": 1.0 if len(diff) >= MIN_PAIRED and d == 0 else None}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         boot = stats.bootstrap((diff,), np.mean, vectorized=True, n_resamples=n_resamples, confidence_level=0.95,

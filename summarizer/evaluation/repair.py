@@ -12,7 +12,7 @@ from typing import Any
 
 from .cache import ItemCache, item_key, process
 from .datasets import SegmentSet
-from .metrics import mt_scores, mt_signatures, paired_mt_test
+from .metrics import MIN_PAIRED, mt_scores, mt_signatures, paired_mt_test
 from .signature import make_signature, system_fingerprint
 from ..repair import NO_CHANGE, UNVERIFIABLE
 
@@ -96,7 +96,8 @@ def evaluate_repair(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir
     sig = make_signature(task="repair", data=data.name, split=data.split, n=len(segs), total=data.total, mode=mode,
                          models=models, config=ctx.config, fingerprint=fingerprint,
                          settings={"src_lang": data.src_lang, **data.notes, "detector": _detector_meta(assessor)},
-                         metrics={**mt_signatures(), "significance": significance["all"].get("signature", "")})
+                         metrics={**mt_signatures(), "significance": significance["all"].get(
+                             "signature", f"none: under {MIN_PAIRED} segments, the difference only")})
     secs = [r.get("seconds") for r in records if r.get("seconds") is not None]
     return {"signature": sig, "scores": scores, "significance": significance, "counts": counts,
             "timing": {"items_computed": computed, "items_cached": len(segs) - computed,

@@ -11,7 +11,7 @@ from ..summarize import INPUT_SHARE, length_target
 from .baselines import cut_words, lead, lexrank_order
 from .cache import ItemCache, item_key, process
 from .datasets import StorySet, strip_markers
-from .metrics import ROUGE_NAME, ROUGE_TYPES, paired_item_test, rouge, rouge_items
+from .metrics import MIN_PAIRED, ROUGE_NAME, ROUGE_TYPES, paired_item_test, rouge, rouge_items
 from .signature import make_signature, system_fingerprint
 
 SummarizeFn = Callable[[list[dict]], str]
@@ -164,7 +164,7 @@ def evaluate_summarize(data: StorySet, config, *, cache_dir=None, progress: bool
                                   "rouge_types": list(ROUGE_TYPES),
                                   "significance": "summarizer - baseline per story (ROUGE F1 x100): mean, 95% "
                                                   "percentile bootstrap interval and two-sided p (scipy, 1000 "
-                                                  "paired resamples, seed 0)"})
+                                                  f"paired resamples, seed 0; under {MIN_PAIRED} stories the mean only)"})
     secs = [r.get("seconds") for r in records if r.get("seconds") is not None]
     return {"signature": sig, "scores": scores, "significance": significance,
             "reference_avg_words": round(sum(len(r.split()) for r in refs) / max(1, len(refs)), 1),
