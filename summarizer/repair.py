@@ -177,10 +177,9 @@ _DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those"})
 
 def determiner_swap_only(original: str, rewrite: str) -> bool:
     """The rewrite differs from the original only where one determiner replaced another
-    (case aside)."""
-    a = [w.lower() for w in _WORD.findall(original)]
-    b = [w.lower() for w in _WORD.findall(rewrite)]
-    diff = [(x, y) for x, y in zip(a, b) if x != y]
+    (a capital fixed elsewhere is a change of its own)."""
+    a, b = _WORD.findall(original), _WORD.findall(rewrite)
+    diff = [(x.lower(), y.lower()) for x, y in zip(a, b) if x != y]
     return len(a) == len(b) and bool(diff) and all(x in _DETERMINERS and y in _DETERMINERS for x, y in diff)
 
 

@@ -407,6 +407,7 @@ def test_one_determiner_for_another_is_not_a_repair_but_a_missing_article_is(fre
     assert not repair.determiner_swap_only("He went to park.", "He went to the park.")  # inserted
     assert not repair.determiner_swap_only("that variable ran", "that variable ran")  # no change at all
     assert not repair.determiner_swap_only("He saw that variable.", "He saw the value.")  # a word changed too
+    assert not repair.determiner_swap_only("that variable of bala", "the variable of Bala")  # and a capital
 
 
 def test_a_sentence_with_nothing_to_check_a_rewrite_against_is_not_rewritten(fresh_ctx):
