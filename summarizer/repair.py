@@ -112,8 +112,8 @@ _TOKEN = re.compile(r"\s*\S+")
 
 def partial_rewrite(original: str, candidate: str, passes) -> tuple[str, int, int] | None:
     """The original with those of the candidate's word-level edits (difflib hunks) that
-    ``passes(text)`` accepts, added greedily left to right; (text, kept, hunks), or None
-    when no edit can be kept."""
+    ``passes(text)`` accepts, added greedily left to right (alone, or else with the next
+    edit); (text, kept, hunks), or None when no edit can be kept."""
     from difflib import SequenceMatcher
 
     a, b = _TOKEN.findall(original), _TOKEN.findall(candidate)
@@ -144,10 +144,20 @@ def partial_rewrite(original: str, candidate: str, passes) -> tuple[str, int, in
                 out += a[i1:i2]
         return "".join(out).strip()
 
+    # An edit that fixes one slip can fail the guard because the next edit fixes the
+    # other slip beside it (seeds: "gentlemen. Biden It also faces" needs both "Mr." and
+    # the dropped "It"; either alone still has a slip). Refused alone, an edit is tried
+    # together with the next one.
     keep: set[int] = set()
-    for k in hunks:
+    p = 0
+    while p < len(hunks):
+        k = hunks[p]
         if passes(merged(keep | {k})):
             keep.add(k)
+        elif p + 1 < len(hunks) and passes(merged(keep | {k, hunks[p + 1]})):
+            keep |= {k, hunks[p + 1]}
+            p += 1
+        p += 1
     if not keep or len(keep) == len(hunks):
         return None  # nothing safe, or the whole candidate (which the guard refused)
     return merged(keep), len(keep), len(hunks)
@@ -180,7 +190,9 @@ def determiner_swap_only(original: str, rewrite: str) -> bool:
     (a capital fixed elsewhere is a change of its own)."""
     a, b = _WORD.findall(original), _WORD.findall(rewrite)
     diff = [(x.lower(), y.lower()) for x, y in zip(a, b) if x != y]
-    return len(a) == len(b) and bool(diff) and all(x in _DETERMINERS and y in _DETERMINERS for x, y in diff)
+    # a determiner's capital fixed ("Russia, A leading power" -> "a leading") is a repair
+    return len(a) == len(b) and bool(diff) and all(x != y and x in _DETERMINERS and y in _DETERMINERS
+                                                   for x, y in diff)
 
 
 def pre_edit(text: str, consensus: dict[str, str]) -> str:

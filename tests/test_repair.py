@@ -131,6 +131,19 @@ def test_partial_rewrite_keeps_the_edits_that_pass():
     assert repair.partial_rewrite(original, candidate, lambda text: True) is None  # the whole (refused) rewrite
 
 
+def test_partial_rewrite_takes_two_edits_together_when_each_alone_leaves_a_slip():
+    """Seen on the seeds: "gentlemen. Biden It also faces ..." needs "Mr." and the dropped
+    "It" together; the guard refuses either alone (the other slip is still there)."""
+    original = "gentlemen. Biden It also faces pressure from Congress Russia."
+    candidate = "Mr. Biden also faces pressure from Congress over an invasion of Ukraine."
+
+    def passes(text):  # stand-in guard: no slip left and no new name
+        return "gentlemen." not in text and " It " not in text and "Ukraine" not in text
+
+    merged, kept, hunks = repair.partial_rewrite(original, candidate, passes)
+    assert merged == "Mr. Biden also faces pressure from Congress Russia." and (kept, hunks) == (2, 3)
+
+
 def test_when_both_candidates_are_refused_their_safe_edits_are_applied(fresh_ctx):
     first = "Mr. Okafor and Mr. Mensah told reporters in Lagos the port will see no reopening before 2025."
     rep = repair.Repairer(fresh_ctx, generator=ScriptedGenerator([first, INVENTS]))
@@ -408,6 +421,7 @@ def test_one_determiner_for_another_is_not_a_repair_but_a_missing_article_is(fre
     assert not repair.determiner_swap_only("that variable ran", "that variable ran")  # no change at all
     assert not repair.determiner_swap_only("He saw that variable.", "He saw the value.")  # a word changed too
     assert not repair.determiner_swap_only("that variable of bala", "the variable of Bala")  # and a capital
+    assert not repair.determiner_swap_only("Russia, A leading power", "Russia, a leading power")  # a capital
 
 
 def test_a_sentence_with_nothing_to_check_a_rewrite_against_is_not_rewritten(fresh_ctx):
