@@ -112,8 +112,8 @@ _TOKEN = re.compile(r"\s*\S+")
 
 def partial_rewrite(original: str, candidate: str, passes) -> tuple[str, int, int] | None:
     """The original with those of the candidate's word-level edits (difflib hunks) that
-    ``passes(text)`` accepts, added greedily left to right (alone, or else with the next
-    edit); (text, kept, hunks), or None when no edit can be kept."""
+    ``passes(text)`` accepts, added greedily left to right (alone, or with the next edit
+    when neither passes alone); (text, kept, hunks), or None when no edit can be kept."""
     from difflib import SequenceMatcher
 
     a, b = _TOKEN.findall(original), _TOKEN.findall(candidate)
@@ -146,15 +146,18 @@ def partial_rewrite(original: str, candidate: str, passes) -> tuple[str, int, in
 
     # An edit that fixes one slip can fail the guard because the next edit fixes the
     # other slip beside it (seeds: "gentlemen. Biden It also faces" needs both "Mr." and
-    # the dropped "It"; either alone still has a slip). Refused alone, an edit is tried
-    # together with the next one.
+    # the dropped "It"; either alone still has a slip). Refused alone, an edit is taken
+    # with the next one when that one is refused alone too: a next edit that passes on
+    # its own is no reason to take the refused one (MLQE-PE si-en: "In the influence of
+    # the wang emperor" lost its "In" riding along with the capital of "Wang").
     keep: set[int] = set()
     p = 0
     while p < len(hunks):
         k = hunks[p]
         if passes(merged(keep | {k})):
             keep.add(k)
-        elif p + 1 < len(hunks) and passes(merged(keep | {k, hunks[p + 1]})):
+        elif (p + 1 < len(hunks) and not passes(merged(keep | {hunks[p + 1]}))
+              and passes(merged(keep | {k, hunks[p + 1]}))):
             keep |= {k, hunks[p + 1]}
             p += 1
         p += 1

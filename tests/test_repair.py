@@ -142,6 +142,11 @@ def test_partial_rewrite_takes_two_edits_together_when_each_alone_leaves_a_slip(
 
     merged, kept, hunks = repair.partial_rewrite(original, candidate, passes)
     assert merged == "Mr. Biden also faces pressure from Congress Russia." and (kept, hunks) == (2, 3)
+    # a refused edit does not ride along with a next edit that passes on its own: here
+    # "the" -> "The" would have come with "wang" -> "Wang" ("In The Wang emperor ruled.")
+    merged, kept, hunks = repair.partial_rewrite("In the wang emperor ruled.", "The Wang emperor ruled.",
+                                                 lambda text: "wang" not in text)
+    assert merged == "In the Wang emperor ruled." and (kept, hunks) == (1, 3)
 
 
 def test_when_both_candidates_are_refused_their_safe_edits_are_applied(fresh_ctx):
