@@ -94,7 +94,7 @@ class LlamaCppGenerator:
 
     def __init__(self, model_path: str | Path, *, name: str | None = None, n_ctx: int = 4096,
                  n_threads: int = 2, seed: int = 0, score_ctx: int = 512, prompt_cache: Path | None = None,
-                 draft_tokens: int = 0, parallel_sequences: int = 24, parallel_ctx_seq: int = 1536):
+                 draft_tokens: int = 0, parallel_sequences: int = 32, parallel_ctx_seq: int = 1536):
         try:
             import llama_cpp
         except ImportError as exc:

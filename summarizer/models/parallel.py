@@ -103,7 +103,7 @@ def sample(logits: np.ndarray, rng: np.random.Generator, temperature: float, top
 class ParallelDecoder:
     """A second llama.cpp context on the generator's model, for batches of prompts."""
 
-    def __init__(self, llm, *, n_ctx_seq: int = 1536, n_seq_max: int = 24, n_batch: int = 512, n_threads: int = 2):
+    def __init__(self, llm, *, n_ctx_seq: int = 1536, n_seq_max: int = 32, n_batch: int = 512, n_threads: int = 2):
         import llama_cpp
 
         self._lc = llama_cpp
