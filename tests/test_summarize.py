@@ -1087,3 +1087,30 @@ def test_a_sentence_only_an_opinion_column_supports_must_say_whose_view_it_is(ct
     # a fact the news reports also give is not the column's alone
     news = "Storms flooded Varna on Tuesday, forcing 2,000 residents from their homes."
     assert summarize.check_sentence(news, embed([news])[0], pool, docs, []).ok
+
+
+def test_cite_group_mates_adds_the_other_sources_of_a_cited_fact():
+    docs = cluster()
+    by_id = {d.id: d for d in docs}
+    flood = align.FactGroup(members=[("d1", 0), ("d2", 0), ("d3", 0)], sources=["d1", "d2", "d3"], support=3,
+                            centrality=0.9, position=0.0, date=None)
+    mayor = align.FactGroup(members=[("d1", 1), ("d2", 1)], sources=["d1", "d2"], support=2, centrality=0.8,
+                            position=0.5, date=None, conflicts=["numbers differ: 30 vs 40"])
+
+    def cited(text, doc, i):
+        s = by_id[doc].sentences[i]
+        return summarize.SummarySentence(text=text, sources=[doc], evidence=[[doc, s.start, s.end]])
+
+    told = cited("Storms flooded Varna on Tuesday and 2,000 residents left their homes.", "d2", 0)
+    petrov = cited("Mayor Ivan Petrov said repairs would cost 30 million euros.", "d1", 1)
+    assert summarize.cite_group_mates([told, petrov], docs, [flood, mayor]) == 2
+    assert told.sources == ["d1", "d2", "d3"]  # in the documents' order
+    for d, a, b in told.evidence:
+        assert "2,000" in by_id[d].text[a:b]
+    words_in_evidence(told, docs)
+    # a group whose sources disagree lends no citations
+    assert petrov.sources == ["d1"] and len(petrov.evidence) == 1
+    # nor does a member without the sentence's numbers
+    short = cited("Storms flooded Varna, forcing 2,000 residents and 300 pets from their homes.", "d1", 0)
+    assert summarize.cite_group_mates([short], docs, [flood]) == 0
+    assert short.sources == ["d1"]
