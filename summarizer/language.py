@@ -6,6 +6,7 @@ from collections import Counter
 
 from .context import Context
 from .document import Document
+from .models.langid import language_name
 
 # Below this many letters lingua's guess is noise: the sentence takes the document's
 # language unless lingua is very sure.
@@ -27,8 +28,13 @@ def run(docs: list[Document], ctx: Context) -> None:
             letters = sum(ch.isalpha() for ch in sent.text)
             guesses.append((letters, *(langid.detect(sent.text) if letters else (None, 0.0))))
         if doc.language is None:
-            doc.language = _document_language(guesses) or langid.detect(
-                " ".join(s.text for s in doc.sentences)[:5000])[0] or ctx.config.target_lang
+            text = " ".join(s.text for s in doc.sentences)
+            doc.language = _document_language(guesses) or langid.detect(text[:5000])[0] or ctx.config.target_lang
+            other, conf = langid.other_language(text)
+            if other is not None:
+                doc.notes.append(f"language {other} ({language_name(other)}, confidence {conf:.2f}): not one of "
+                                 f"the supported languages, which read it as {doc.language}")
+                doc.language = other
         for sent, (letters, lang, conf) in zip(doc.sentences, guesses):
             if lang is None or (letters < _MIN_LETTERS and conf < _SHORT_CONFIDENCE):
                 lang = doc.language

@@ -576,8 +576,8 @@ def build_app(base_config: Config | None = None, concurrency: int | None = None)
 
     with gr.Blocks(title="News repair and merged summary", analytics_enabled=False) as demo:
         gr.Markdown("# News repair and merged summary\nPaste several articles about one story (any of "
-                    f"{', '.join(SUPPORTED_LANGUAGES)}; text in another script, such as Chinese or Greek, "
-                    "is translated by the generator). The page flags badly machine-translated sentences, "
+                    f"{', '.join(SUPPORTED_LANGUAGES)}; articles in other languages "
+                    "are translated by the generator). The page flags badly machine-translated sentences, "
                     "rewrites them, and writes one neutral summary in which every sentence cites its sources.",
                     elem_id="hdr")
         n_visible = gr.State(INITIAL_SLOTS)

@@ -10,6 +10,7 @@ from summarizer.config import Config
 from summarizer.document import Document, Reason, Repair, Report, Sentence
 from summarizer.errors import InputError
 from summarizer.ingest import load_article, normalise_date
+from summarizer.models.langid import language_name
 from summarizer.segment import split_sentences
 
 CORE = dict(repair=False, summary=False)
@@ -237,6 +238,27 @@ def test_article_in_an_unsupported_script_is_not_passed_off_as_english(tmp_path)
     assert doc.language == "zh"
     assert [s.language for s in doc.sentences] == ["zh", "zh"]
     assert any("NOT translated" in e and "zh->en" in e for e in doc.errors)
+
+
+def test_article_in_an_unsupported_latin_script_language_is_recognised(tmp_path):
+    """The supported-language detector reads Polish as English or German; the document
+    check among all languages finds it Polish."""
+    pipe = Pipeline(Config.load(env={}, generator_translation=False), **CORE)
+    text = ("Rząd ogłosił w sobotę nowe środki dla rolników. Minister rolnictwa powiedział, że rozmowy z "
+            "przedstawicielami związków będą kontynuowane w przyszłym tygodniu w Warszawie. Protestujący rolnicy "
+            "zablokowali w piątek kilka dróg krajowych na wschodzie kraju.")
+    doc = pipe.run([Article(text=text)]).documents[0]
+    assert doc.language == "pl"
+    assert {s.language for s in doc.sentences} == {"pl"}
+    assert any("Polish" in n for n in doc.notes)
+    assert any("NOT translated" in e and "pl->en" in e for e in doc.errors)
+
+
+def test_language_names_for_prompts():
+    assert language_name("pl") == "Polish"
+    assert language_name("zh") == "Chinese"
+    assert language_name("und-Deva").startswith("Devanagari")
+    assert language_name("xx") == "xx"
 
 
 def test_sentence_language_leaves_the_document_only_when_sure(core_pipeline):

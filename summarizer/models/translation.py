@@ -16,7 +16,7 @@ from typing import Any, Callable, Protocol, Sequence
 from ..config import Config
 from ..errors import ModelError
 from ..prompts import load_prompt
-from .langid import LANGUAGE_NAMES
+from .langid import language_name
 from .registry import package_version
 
 
@@ -117,8 +117,7 @@ class GeneratorTranslator:
             if not s.strip():
                 out.append(s)
                 continue
-            messages = self.prompt.messages(src_lang=LANGUAGE_NAMES.get(src, src),
-                                            tgt_lang=LANGUAGE_NAMES.get(tgt, tgt), text=s)
+            messages = self.prompt.messages(src_lang=language_name(src), tgt_lang=language_name(tgt), text=s)
             budget = max(32, 3 * self.generator.count_tokens(s) + 16)
             text = self.generator.chat(messages, max_tokens=budget, temperature=0.0, stop=["\n\n"])
             out.append(text.strip() or s)
