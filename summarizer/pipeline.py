@@ -63,11 +63,24 @@ class Pipeline:
                                            f"{self.config.max_articles} (setting max_articles); the rest were not run"})
             articles = articles[: self.config.max_articles]
         docs: list[Document] = []
+        seen: dict[str, Document] = {}
         for i, article in enumerate(articles, 1):
             try:
-                docs.append(load_article(article, f"d{i}", self.config))
+                doc = load_article(article, f"d{i}", self.config)
             except InputError as exc:
                 report.errors.append({"input": exc.name, "error": exc.problem, "id": f"d{i}"})
+            else:
+                # the same article given twice (a file dropped in twice, a paste repeated)
+                # would count as two sources of every fact it states
+                key = " ".join(doc.text.split()).lower()
+                if key in seen:
+                    first = seen[key]
+                    report.errors.append({"input": article.display_name(i), "id": f"d{i}",
+                                          "error": f"the same text as {first.id} ({first.source or first.title}): "
+                                                   "not run twice, so that one article does not count as two sources"})
+                else:
+                    seen[key] = doc
+                    docs.append(doc)
             ctx.report_progress("ingest", i, len(articles), article.display_name(i))
         report.documents = docs
         report.timings["ingest"] = round(time.perf_counter() - start, 4)

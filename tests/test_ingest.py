@@ -196,6 +196,15 @@ def test_too_many_articles(core_pipeline):
     assert len(report.documents) == 2 and "too many articles" in report.errors[0]["error"]
 
 
+def test_the_same_article_twice_counts_once(core_pipeline):
+    text = "The minister resigned on Monday. His deputy takes over until the election."
+    report = core_pipeline.run([Article(text=text, source="a.txt"), Article(text="Rain fell in the north. Roads closed."),
+                                Article(text="  " + text.replace(" ", "\n", 1), source="b.txt")])
+    assert [d.id for d in report.documents] == ["d1", "d2"]
+    assert len(report.errors) == 1 and report.errors[0]["id"] == "d3"
+    assert "same text as d1 (a.txt)" in report.errors[0]["error"]
+
+
 def test_missing_file_error():
     with pytest.raises(InputError, match="file not found"):
         load_article(Article(path="/nonexistent/article.txt"), "d1", Config.load(env={}))
