@@ -65,6 +65,36 @@ def test_number_and_negation_disagreements(ctx):
         assert any(x.startswith("negation in d3") for x in g.conflicts)
 
 
+def _conflicts(a: str, b: str) -> list[str]:
+    docs = [make_doc("d1", [a]), make_doc("d2", [b])]
+    return align.find_conflicts(align.FactGroup(members=[("d1", 0), ("d2", 0)], support=2, centrality=0.9), docs)
+
+
+@pytest.mark.parametrize("a,b", [
+    # negative polarity carried by a verb, in both
+    ("The president urged Western partners to avoid stirring panic over the troop build-up.",
+     "The president appealed to Western countries not to cause panic over the troop build-up."),
+    ("Putin said the written response of the West did not live up to expectations.",
+     "Putin said the written responses from the West had fallen short of expectations."),
+    # one member names no actor; the other's leading name is in the first
+    ("Both Kuleba and Le Drian underlined the need to refrain from steps that fuel anxiety.",
+     "The talks emphasized the need to restrain from measures that could incite unrest."),
+    ("Britain is poised to offer NATO a major deployment, doubling the 1,150 UK troops there.",
+     "The UK is due to offer NATO a proposal doubling the 1,150 British troops there."),
+])
+def test_paraphrases_are_no_disagreement(a, b):
+    assert _conflicts(a, b) == []
+
+
+@pytest.mark.parametrize("a,b,kind", [
+    ("The parliament approved the budget on Friday.", "The parliament failed to approve the budget on Friday.",
+     "negation"),
+    ("Biden said the talks in Geneva had gone well.", "Putin said the talks in Geneva had gone well.", "who"),
+])
+def test_real_disagreements_stay(a, b, kind):
+    assert any(c.startswith(kind) for c in _conflicts(a, b))
+
+
 def test_dates_keep_moments_apart(ctx):
     """The same wording in December and late January is two moments, not one fact."""
     dec = make_doc("d1", ["Officials said the army had moved 90,000 troops near the border."], date="2021-12-06")
