@@ -267,6 +267,11 @@ def _representative(group: FactGroup, by_id: dict[str, Document],
         penalty -= 0.2 * min(2, len(numbers_in(text)))
         # a member in neutral words over one that adopts a loaded term
         penalty += 0.5 * bool(unattributed_loaded_term(text))
+        # a member written in the summary's language over one this tool translated: a
+        # translation by the generator can carry its slips ("a small number of soldiers
+        # to Europe from the east" for "en Europe de l'Est", told in place of the English
+        # article's "US troops to ... Eastern Europe")
+        penalty += 0.5 * (s.translation is not None)
         return (garbled(s), s.score + penalty, group.members.index(m))
     # a member that only repeats its article's title is no fact of its own, but another
     # member of the group may tell it (NeuS val: a one-line report whose text is its

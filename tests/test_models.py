@@ -329,6 +329,18 @@ def test_generator_translator_translates_all_sentences_in_one_call_and_reports_e
     assert "generator as translator" in translator.name
 
 
+def test_digit_groups_of_the_source_are_written_the_english_way():
+    from summarizer.models.translation import english_digit_groups
+
+    assert english_digit_groups("plus de 100 000 soldats", "over 100, 000 troops") == "over 100,000 troops"
+    assert english_digit_groups("100\u202f000 soldats et 1 500 chars", "100 000 soldiers and 1, 500 tanks") == \
+        "100,000 soldiers and 1,500 tanks"
+    assert english_digit_groups("mehr als 100.000 Soldaten", "more than 100.000 soldiers") == "more than 100,000 soldiers"
+    # only the source's numbers, never part of a longer one
+    assert english_digit_groups("il y a 3 000 ans", "3 000 years ago, 13 000 more, 2012, 000") == \
+        "3,000 years ago, 13 000 more, 2012, 000"
+
+
 def test_prefix_cache_keeps_families_not_calls_and_evicts_the_least_recently_used(tmp_path):
     """A prompt whose fixed part is short (summarize_fix) must not store one state per
     call: those states are never restored and pushed the used families out."""

@@ -253,6 +253,16 @@ def test_facts_block_orders_by_importance_with_dates_and_support(ctx):
     assert "(2031-04-20; 1 source)" in block
 
 
+def test_representative_prefers_a_member_written_in_english_over_a_translation():
+    native = make_doc("d1", ["Biden said he would soon send a small number of US troops to Eastern Europe."])
+    translated = make_doc("d2", ["Le président Biden a annoncé l'envoi de soldats en Europe de l'Est."])
+    translated.sentences[0].translation = "President Biden announced the sending of soldiers to Europe from the east."
+    by_id = {"d1": native, "d2": translated}
+    group = align.FactGroup(members=[("d2", 0), ("d1", 0)], sources=["d2", "d1"], support=2, centrality=0.9,
+                            position=0.1, date=None)
+    assert summarize._representative(group, by_id) == ("d1", 0)
+
+
 def test_representative_skips_garbled_and_context_leaning_members():
     from summarizer.document import Repair
 

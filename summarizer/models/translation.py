@@ -9,6 +9,7 @@ which the report states plainly.
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
@@ -115,6 +116,23 @@ class TransformersMT:
         return out
 
 
+# A number the source writes with spaces or dots between its digit groups (French
+# "100 000", German "100.000") came back from the generator as "100, 000": alignment
+# then read two numbers, 100 and 000, and reported the sources as disagreeing with
+# "100,000". Into English, such a number is written with commas.
+_GROUPED_NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f.'’]\d{3})+(?![\d])")
+_GROUP_GAP = r"[\s,.\u00a0\u202f'’]{0,2}"
+
+
+def english_digit_groups(source: str, translation: str) -> str:
+    """``translation`` with the source's digit-grouped numbers written the English way."""
+    for m in _GROUPED_NUMBER.finditer(source):
+        english = f"{int(re.sub(r'[^0-9]', '', m.group(0))):,}"
+        spread = _GROUP_GAP.join(re.escape(g) for g in english.split(","))
+        translation = re.sub(rf"(?<![\d.,]){spread}(?![\d])", english, translation)
+    return translation
+
+
 class GeneratorTranslator:
     """The generator prompted to translate: a fallback, marked as such in reports."""
 
@@ -139,7 +157,10 @@ class GeneratorTranslator:
                           on_done=(lambda j: on_done(todo[j])) if on_done is not None else None)
         out = list(sentences)
         for k, text in zip(todo, texts):
-            out[k] = text.strip() or sentences[k]
+            text = text.strip()
+            if text and tgt == "en":
+                text = english_digit_groups(sentences[k], text)
+            out[k] = text or sentences[k]
         return out
 
 
