@@ -249,8 +249,10 @@ def run(docs: Sequence[Document], ctx: Context, use_lm: bool | None = None) -> N
     assessor = Assessor(ctx, use_lm=use_lm)
 
     srcs = [s.text if s.translation is not None else s.source_text for _, s in sents]
-    # a translated sentence's own language is its source's; a user-given source's is unknown
-    langs = [s.language if s.translation is not None else None for _, s in sents]
+    # a translated sentence's own language is its source's; a user-given source's was
+    # identified when it was aligned (translate stage)
+    langs = [s.language if s.translation is not None else (d.source_language if s.source_text else None)
+             for d, s in sents]
     results = assessor.score_segments(texts, srcs if any(srcs) else None, langs)
     ctx.report_progress("assess", 1, 3, "scored")
 

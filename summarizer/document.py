@@ -69,6 +69,10 @@ class Document:
     sentences: list[Sentence] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # problems found with this input
     notes: list[str] = field(default_factory=list)  # e.g. "translated from fr by ..."
+    # The article's original, when the user gave it (this text is its translation):
+    # aligned sentence by sentence onto ``Sentence.source_text`` by the translate stage.
+    source_text: str | None = None
+    source_language: str | None = None
 
     def span(self, start: int, end: int) -> str:
         return self.text[start:end]

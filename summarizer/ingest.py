@@ -395,8 +395,8 @@ def clean(doc: Document, source_text: str | None = None) -> None:
             m = _TEXT_DATE.search(head)
             if m and normalise_date(m.group(0)):
                 doc.date = normalise_date(m.group(0))
-    if source_text is not None:
-        doc._source_text = source_text  # type: ignore[attr-defined]
+    if source_text is not None and source_text.strip():
+        doc.source_text = source_text
 
 
 def doc_kept_spans(doc: Document) -> list[tuple[int, int]]:

@@ -712,7 +712,8 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
             bilingual_src = sent.text if sent.translation is not None else sent.source_text
             items.append(_Item(
                 original=sent.english, source=bilingual_src,
-                src_lang=sent.language if sent.translation is not None else None,
+                src_lang=sent.language if sent.translation is not None else (doc.source_language if
+                                                                             sent.source_text else None),
                 context=shown + context.get(id(sent), []), evidence=neighbours, consensus=consensus,
                 surface=_surface_codes(sent.reasons)))
         repairer.repair_items(items, ctx.entities)

@@ -270,6 +270,32 @@ def test_language_names_for_prompts():
     assert language_name("xx") == "xx"
 
 
+def test_align_source_pairs_translations_merges_and_skips(ctx):
+    from summarizer.translate import align_source
+
+    source = ["Le ministre a parlé samedi à Berlin.", "Il a rencontré son homologue allemand.",
+              "Les discussions ont porté sur l'énergie.", "Une conférence de presse a suivi.",
+              "Le prix du gaz a encore augmenté.", "Les ménages paieront davantage cet hiver."]
+    target = ["The minister spoke in Berlin on Saturday and met his German counterpart.",  # 2 -> 1
+              "A press conference followed.",  # the energy sentence is not translated
+              "Gas prices rose again.", "Households will pay more this winter.",
+              "Analysts expect further increases next year."]  # not in the source
+    assert align_source(source, target, ctx.models.embedder.encode) == [[0, 1], [3], [4], [5], []]
+
+
+def test_article_given_with_its_original_gets_bilingual_evidence(core_pipeline):
+    original = ("Le ministre a parlé samedi à Berlin. Les discussions ont porté sur l'énergie.\n"
+                "Le prix du gaz a encore augmenté de 30 %.")
+    translation = ("The minister spoke in Berlin on Saturday. The talks were about energy. "
+                   "The price of gas rose again by 30%.")
+    doc = core_pipeline.run([Article(text=translation, source_text=original)]).documents[0]
+    assert doc.language == "en" and doc.source_language == "fr" and doc.source_text == original
+    assert [s.source_text for s in doc.sentences] == ["Le ministre a parlé samedi à Berlin.",
+                                                      "Les discussions ont porté sur l'énergie.",
+                                                      "Le prix du gaz a encore augmenté de 30 %."]
+    assert any("3 of 3 sentences aligned" in n for n in doc.notes)
+
+
 def test_sentence_language_leaves_the_document_only_when_sure(core_pipeline):
     """Names and place names do not make an English sentence foreign; a real quote does."""
     text = ("Ministers met in Tallinn on Saturday to discuss the crisis in the east. "
