@@ -73,9 +73,8 @@ def _attach_sources(doc: Document, ctx: Context) -> None:
     lang = langid.detect(doc.source_text[:5000])[0]
     other, _ = langid.other_language(doc.source_text)
     doc.source_language = other or lang
-    spans = [(s, e) for line_start, line in _lines(doc.source_text)
-             for s, e in ((line_start + a, line_start + b) for a, b in split_sentences(line, doc.source_language or "en"))]
-    source = [doc.source_text[s:e] for s, e in spans]
+    source = [line[a:b] for line in doc.source_text.split("\n") if line.strip()
+              for a, b in split_sentences(line, doc.source_language or "en")]
     aligned = align_source(source, [s.text for s in doc.sentences], ctx.models.embedder.encode)
     for sent, idx in zip(doc.sentences, aligned):
         if idx:
@@ -83,15 +82,6 @@ def _attach_sources(doc: Document, ctx: Context) -> None:
     n = sum(bool(idx) for idx in aligned)
     doc.notes.append(f"original ({doc.source_language or 'language unknown'}) given: {n} of {len(doc.sentences)} "
                      f"sentences aligned to its {len(source)} sentences")
-
-
-def _lines(text: str) -> list[tuple[int, str]]:
-    out, start = [], 0
-    for line in text.split("\n"):
-        if line.strip():
-            out.append((start, line))
-        start += len(line) + 1
-    return out
 
 
 def run(docs: list[Document], ctx: Context) -> None:
