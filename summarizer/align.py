@@ -84,8 +84,9 @@ _NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*\d|(?<![\w.])\d(?![\w])")
 # stirring panic" against "appealed ... not to cause panic"; "did not live up to
 # expectations" against "had fallen short of expectations").
 _NEGATION = re.compile(r"\b(not|no|never|none|nobody|nothing|neither|nor|without|denies|denied|deny|"
-                       r"refuses?|refused|rejects?|rejected|avoid(?:s|ed|ing)?|(?:re|ab)strain(?:s|ed|ing)? from|refrain(?:s|ed|ing)?|"
-                       r"fail(?:s|ed|ing)?|f[ae]ll(?:s|en)? short|n't)\b|n't\b", re.I)
+                       r"refuses?|refused|rejects?|rejected|avoid(?:s|ed|ing)?|refrain(?:s|ed|ing)?|"
+                       r"(?:re|ab)strain(?:s|ed|ing)? from|fail(?:s|ed|ing)?|f[ae]ll(?:s|en)? short|n't)\b|n't\b",
+                       re.I)
 _CAP_WORD = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*\b|\b[A-Z]{2,}\b")
 # Capitalised words that are not names (sentence openers, months, weekdays...).
 STOP_CAPS = {

@@ -27,7 +27,7 @@ from .detect.lm import lowest_window, score_texts
 from .detect.model import load_cross_update, load_models
 from .detect.second_look import SecondLook, translation_logprobs
 from .detect.xlhead import load_head
-from .document import Document, Reason
+from .document import Document, Reason, bilingual_source
 from .entities import known_word_fn, name_consensus, variant_spans, word_consensus
 
 # A reason is shown when its evidence raised the badness by at least this much
@@ -248,11 +248,8 @@ def run(docs: Sequence[Document], ctx: Context, use_lm: bool | None = None) -> N
     ctx.entities = name_consensus(docs, ctx if use_lm else None, mapping)
     assessor = Assessor(ctx, use_lm=use_lm)
 
-    srcs = [s.text if s.translation is not None else s.source_text for _, s in sents]
-    # a translated sentence's own language is its source's; a user-given source's was
-    # identified when it was aligned (translate stage)
-    langs = [s.language if s.translation is not None else (d.source_language if s.source_text else None)
-             for d, s in sents]
+    known = [bilingual_source(d, s) for d, s in sents]  # (source sentence, its language) where known
+    srcs, langs = [src for src, _ in known], [lang for _, lang in known]
     results = assessor.score_segments(texts, srcs if any(srcs) else None, langs)
     ctx.report_progress("assess", 1, 3, "scored")
 

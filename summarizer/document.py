@@ -78,6 +78,16 @@ class Document:
         return self.text[start:end]
 
 
+def bilingual_source(doc: Document, sent: Sentence) -> tuple[str | None, str | None]:
+    """(source sentence, its language) of ``sent`` when one is known: the original the
+    tool translated it from, or the user's original aligned onto it; else (None, None)."""
+    if sent.translation is not None:
+        return sent.text, sent.language
+    if sent.source_text:
+        return sent.source_text, doc.source_language
+    return None, None
+
+
 @dataclass
 class SummarySentence:
     text: str

@@ -30,7 +30,8 @@ def run(docs: list[Document], ctx: Context) -> None:
         if doc.language is None:
             text = " ".join(s.text for s in doc.sentences)
             doc.language = _document_language(guesses) or langid.detect(text[:5000])[0] or ctx.config.target_lang
-            other, conf = langid.other_language(text)
+            # (a language found by its script needs no second opinion)
+            other, conf = langid.other_language(text) if doc.language in langid.languages else (None, 0.0)
             if other is not None:
                 doc.notes.append(f"language {other} ({language_name(other)}, confidence {conf:.2f}): not one of "
                                  f"the supported languages, which read it as {doc.language}")

@@ -33,7 +33,7 @@ from typing import Any, Sequence
 
 from .context import Context
 from .descriptors import consensus_descriptors, lone_runs, source_descriptors
-from .document import Document, Entity, Repair, Sentence
+from .document import Document, Entity, Repair, Sentence, bilingual_source
 from .guard import GuardResult, apply_consensus, check_rewrite
 from .models.generator import chat_many
 from .prompts import load_prompt
@@ -709,11 +709,9 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
             # a flagged neighbour is garbled too: the guard may still take names and numbers
             # from it (``evidence``), but the model is not shown it
             shown = [n.english for n in near if not n.flagged]
-            bilingual_src = sent.text if sent.translation is not None else sent.source_text
+            bilingual_src, src_lang = bilingual_source(doc, sent)
             items.append(_Item(
-                original=sent.english, source=bilingual_src,
-                src_lang=sent.language if sent.translation is not None else (doc.source_language if
-                                                                             sent.source_text else None),
+                original=sent.english, source=bilingual_src, src_lang=src_lang,
                 context=shown + context.get(id(sent), []), evidence=neighbours, consensus=consensus,
                 surface=_surface_codes(sent.reasons)))
         repairer.repair_items(items, ctx.entities)

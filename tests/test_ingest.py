@@ -246,6 +246,7 @@ def test_article_in_an_unsupported_script_is_not_passed_off_as_english(tmp_path)
     doc = report.documents[0]
     assert doc.language == "zh"
     assert [s.language for s in doc.sentences] == ["zh", "zh"]
+    assert not any("read it as" in n for n in doc.notes)  # its script said it: no second opinion
     assert any("NOT translated" in e and "zh->en" in e for e in doc.errors)
 
 

@@ -27,7 +27,6 @@ SECOND_LOOK_PATH = Path(__file__).resolve().parent.parent / "data" / "second_loo
 FEATURES = ("logit_cheap", "sl_mean", "sl_min3")
 
 
-
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
