@@ -44,6 +44,12 @@ _CONTEXT_SENTENCES = 3  # closest sentences from other articles shown to the mod
 # e5 cosine below which another article's sentence is not about the same fact; e5
 # similarities sit high (unrelated news sentences score ~0.75-0.8).
 _CONTEXT_MIN_SIM = 0.82
+# Two outlets often carry the same wire sentence in other words ("Moscow has demanded
+# wide-ranging security guarantees ..." / "Moscow has been demanding broad security
+# guarantees ..."): the second tells the model nothing new, in a place another fact
+# could take (prompt tokens are most of repair's time). A sentence this close to one
+# already picked is skipped. (Seeds: one sentence's context changed, no outcome did.)
+_CONTEXT_SAME = 0.95
 _SECOND_TEMPERATURE = 0.5
 # How much lower detection must score a rewrite than its original (badness in [0, 1]).
 # Below this the difference is scoring noise, not a repair: on MLQE-PE ne-en dev
@@ -649,13 +655,13 @@ def _closest_other(docs: list[Document], ctx: Context, targets: list[tuple[Docum
     out: dict[int, list[str]] = {}
     for k, (doc, sent) in enumerate(targets):
         order = sims[k].argsort()[::-1]
-        picked: list[str] = []
+        picked: list[int] = []
         for j in order:
             if sims[k, j] < _CONTEXT_MIN_SIM or len(picked) >= _CONTEXT_SENTENCES:
                 break
-            if pool[j][0] != doc.id and pool[j][1] not in picked:
-                picked.append(pool[j][1])
-        out[id(sent)] = picked
+            if pool[j][0] != doc.id and all(float(pool_vecs[j] @ pool_vecs[i]) < _CONTEXT_SAME for i in picked):
+                picked.append(j)
+        out[id(sent)] = [pool[j][1] for j in picked]
     return out
 
 

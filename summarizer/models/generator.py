@@ -230,10 +230,12 @@ class LlamaCppGenerator:
             need = max(len(p) + n for p, n in zip(prompts, limits)) + _PARALLEL_MARGIN
             size = min(self.parallel_ctx_seq, -(-need // 256) * 256)
             if self._parallel is None or self._parallel.n_ctx_seq < size:
-                if self._parallel is not None:
-                    self._parallel.close()
+                outgrown = self._parallel
                 self._parallel = ParallelDecoder(self._llm, n_ctx_seq=size, n_seq_max=self.parallel_sequences,
                                                  n_threads=self.n_threads)
+                if outgrown is not None:
+                    self._parallel.adopt(outgrown)  # its cells: a follow-up prompt is not evaluated again
+                    outgrown.close()
             dec = self._parallel
             prefix = list(prompts[0][:shared])
             if not prefix:

@@ -147,6 +147,20 @@ class ParallelDecoder:
         except Exception:
             pass
 
+    def adopt(self, old: "ParallelDecoder") -> None:
+        """Take over the cells an outgrown decoder holds (its shared prefix, each
+        sequence's last prompt), so a follow-up prompt that needs more room still
+        evaluates only its new tokens. Without it, the seeds' second candidates (their
+        feedback pushed the cache size from 1,024 to 1,280 cells) re-evaluated 2,153
+        prompt tokens, ~22 s, that the old context held."""
+        if old.n_seq_max != self.n_seq_max or not old.ctx:
+            return
+        self.prefix, self._prefix_state = list(old.prefix), old._prefix_state
+        for q, tokens in old.held.items():
+            if len(tokens) < self.n_ctx_seq:
+                self._load_state(old._seq_state(q), q, len(tokens))
+                self.held[q] = list(tokens)
+
     # --- the shared prefix ------------------------------------------------------------
     def load_prefix(self, main_ctx, tokens: Sequence[int]) -> None:
         """Keep the cells of the main context's sequence 0, which must start with
