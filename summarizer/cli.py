@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-summary", action="store_true", help="skip alignment and the summary")
     run.add_argument("--threshold", type=float, help="badness score above which a sentence is flagged")
     run.add_argument("--summary-words", type=int, help="target summary length in words")
+    run.add_argument("--original", action="append", default=[], metavar="ARTICLE=ORIGINAL",
+                     help="ARTICLE (one of the files given) is a translation of the text in ORIGINAL: its "
+                          "sentences are aligned to the original's for bilingual checks (repeatable)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_model_options(run)
 
@@ -118,6 +121,16 @@ def cmd_run(args) -> int:
     if not args.files:
         print("summarizer run: give at least one article file, or '-' for standard input", file=sys.stderr)
         return EXIT_INPUT
+    originals: dict[Path, str] = {}
+    for pair in args.original:
+        article_name, sep, original_name = pair.partition("=")
+        if not sep or not article_name or not original_name:
+            print(f"summarizer run: --original {pair}: give it as ARTICLE=ORIGINAL (two file names)", file=sys.stderr)
+            return EXIT_INPUT
+        if not Path(original_name).is_file():
+            print(f"summarizer run: --original {pair}: {original_name}: file not found", file=sys.stderr)
+            return EXIT_INPUT
+        originals[Path(article_name).resolve()] = Path(original_name).read_text(encoding="utf-8", errors="replace")
     articles = []
     for name in args.files:
         if name == "-":
@@ -134,12 +147,17 @@ def cmd_run(args) -> int:
                     print(f"summarizer run: {name}: folder has no article files "
                           f"({', '.join(ARTICLE_SUFFIXES)})", file=sys.stderr)
                     return EXIT_INPUT
-                articles.extend(Article(path=p) for p in found)
+                articles.extend(Article(path=p, source_text=originals.pop(p.resolve(), None)) for p in found)
                 continue
             if not path.is_file():
                 print(f"summarizer run: {name}: file not found", file=sys.stderr)
                 return EXIT_INPUT
-            articles.append(Article(path=path))
+            articles.append(Article(path=path, source_text=originals.pop(path.resolve(), None)))
+    if originals:
+        # an original whose article is not among those given: a typo would otherwise pass unnoticed
+        print(f"summarizer run: --original: {', '.join(sorted(str(p) for p in originals))} is not one of the "
+              "articles given", file=sys.stderr)
+        return EXIT_INPUT
     config = _config(args)
     if args.generator_model and (config.repair or config.summary) and not config.generator_url:
         # a model the user named explicitly must exist: fail now, not after minutes of work

@@ -92,6 +92,8 @@ def _sentence_tip(sent: Sentence) -> str:
         parts.append("<i>no reasons recorded</i>")
     if sent.translation is not None:
         parts.append(f"<span class='rc'>translation</span> {esc(sent.translation)}")
+    elif sent.source_text:
+        parts.append(f"<span class='rc'>original</span> {esc(sent.source_text)}")
     if sent.repair is not None:
         state = "applied" if sent.repair.applied else f"not applied: {sent.repair.guard}"
         if sent.repair.applied and sent.repair.partial:
@@ -600,8 +602,14 @@ def build_app(base_config: Config | None = None, concurrency: int | None = None)
                         upload = gr.UploadButton("Upload .txt / .md / .html", file_types=UPLOAD_TYPES,
                                                  file_count="single", size="sm", variant="secondary")
                         note = gr.HTML("", elem_classes=["slot-err"])
+                    # the article in its original language, when this one is a translation:
+                    # detection and repair then read each sentence against its source
+                    with gr.Accordion("Original (if this article is a translation)", open=False):
+                        original = gr.Textbox(show_label=False, lines=4, max_lines=10, elem_id=f"original-{k + 1}",
+                                              placeholder="optional: the article in its original language, for "
+                                                          "bilingual checks of the translation")
                 slots.append({"col": col, "text": text, "title": title, "outlet": outlet, "date": date,
-                              "upload": upload, "note": note})
+                              "original": original, "upload": upload, "note": note})
         with gr.Row():
             add_btn = gr.Button("+ Add article", size="sm", elem_id="add-article")
             example_btn = gr.Button("Load example", size="sm", elem_id="load-example")
@@ -646,7 +654,8 @@ def build_app(base_config: Config | None = None, concurrency: int | None = None)
                 json_file = gr.File(label="JSON report", elem_id="json-download", interactive=False)
                 md_file = gr.File(label="Markdown report", elem_id="md-download", interactive=False)
 
-        slot_fields = [c for s in slots for c in (s["text"], s["title"], s["outlet"], s["date"])]
+        slot_fields = [c for s in slots for c in (s["text"], s["title"], s["outlet"], s["date"], s["original"])]
+        per_slot = len(slot_fields) // MAX_SLOTS
         settings_inputs = [target, summary_lang, threshold, words, backend, model, do_repair, do_summary]
 
         # --- slots ---------------------------------------------------------------
@@ -662,7 +671,8 @@ def build_app(base_config: Config | None = None, concurrency: int | None = None)
             values = []
             for k in range(MAX_SLOTS):
                 a = cluster[k] if k < len(cluster) else {}
-                values += [a.get("text", ""), a.get("title", ""), a.get("source", ""), a.get("date", "")]
+                values += [a.get("text", ""), a.get("title", ""), a.get("source", ""), a.get("date", ""),
+                           a.get("source_text", "")]
             return [n] + [gr.update(visible=k < n) for k in range(MAX_SLOTS)] + values
 
         example_btn.click(load_example, None, [n_visible] + [s["col"] for s in slots] + slot_fields,
@@ -693,10 +703,11 @@ def build_app(base_config: Config | None = None, concurrency: int | None = None)
             extra_files, settings = rest[0], rest[1:]
             articles = []
             for k in range(MAX_SLOTS):
-                text, title, outlet, date = fields[4 * k: 4 * k + 4]
+                text, title, outlet, date, original = fields[per_slot * k: per_slot * (k + 1)]
                 if (text or "").strip() or (title or "").strip():
                     articles.append(Article(text=text or "", title=(title or "").strip() or None,
-                                            source=(outlet or "").strip() or None, date=(date or "").strip() or None))
+                                            source=(outlet or "").strip() or None, date=(date or "").strip() or None,
+                                            source_text=original if (original or "").strip() else None))
             for path in extra_files or []:
                 articles.append(Article(path=path, source=Path(path).name))
             keys = ["target_lang", "summary_lang", "threshold", "summary_words", "generator_backend",
@@ -782,7 +793,8 @@ def build_app(base_config: Config | None = None, concurrency: int | None = None)
         cancel_btn.click(cancel_run, None, None, queue=False, api_visibility="private")
 
         def summarize(articles: list[dict], settings: dict | None = None) -> str:
-            """Run the pipeline on articles ([{"text", "title", "source", "date"}, ...]) with optional
+            """Run the pipeline on articles ([{"text", "title", "source", "date", "source_text"}, ...]; source_text:
+            the article's original when it is a translation) with optional
             settings (target_lang, summary_lang, threshold, summary_words, generator_backend,
             generator_model, repair, summary); returns the report as a JSON string."""
             # a string, not a dict: clients would take the report's model "path" entries for

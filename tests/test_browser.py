@@ -153,6 +153,10 @@ def test_article_html_and_script_never_run(browser, app_url):
 def test_input_error_is_shown_next_to_its_article(browser, app_url):
     page = _page(browser, app_url)
     page.fill("#text-1 textarea", "The river rose by two metres overnight. Schools were closed on Tuesday.")
+    # its original, given in the slot's folded field: aligned sentence by sentence
+    page.locator("#slot-1").get_by_text("Original (if this article is a translation)").click()
+    page.fill("#original-1 textarea", "Le fleuve est monté de deux mètres pendant la nuit. "
+                                      "Les écoles ont été fermées mardi.")
     page.fill("#title-2 textarea, #title-2 input", "Only a title")  # no text: an input error
     page.fill("#text-3 textarea", "Le fleuve a débordé mardi. Les écoles sont fermées.")
     page.click("#settings")
@@ -163,6 +167,7 @@ def test_input_error_is_shown_next_to_its_article(browser, app_url):
     card = page.locator("#article-2.error")
     assert card.count() == 1 and "Only a title" in card.inner_text()
     assert page.locator("#article-1 .doctext .sent").count() == 2  # the others still ran
+    assert "original (fr) given: 2 of 2 sentences" in page.inner_text("#article-1 .note")
     assert page.locator("#article-3 .doctext .sent").count() == 2
 
 

@@ -78,3 +78,24 @@ def test_internal_error_exit_code(tmp_path):
     res = subprocess.run([sys.executable, "-m", "summarizer", "run", str(a), "--model", str(tmp_path / "no.gguf")],
                          capture_output=True, env=ENV, cwd=PROJECT, timeout=600)
     assert res.returncode == 1 and b"no.gguf" in res.stderr
+
+
+def test_an_article_given_with_its_original(tmp_path):
+    article, original = tmp_path / "en.txt", tmp_path / "fr.txt"
+    article.write_text("The river rose by two metres overnight. Schools were closed on Tuesday.")
+    original.write_text("Le fleuve est monté de deux mètres pendant la nuit. Les écoles ont été fermées mardi.")
+    out = tmp_path / "report.json"
+    res = cli("run", str(article), "--original", f"{article}={original}", "--no-repair", "--no-summary",
+              "--quiet", "--json", str(out))
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(out.read_text())["documents"][0]
+    assert doc["source_language"] == "fr"
+    assert [s["source_text"] for s in doc["sentences"]] == ["Le fleuve est monté de deux mètres pendant la nuit.",
+                                                            "Les écoles ont été fermées mardi."]
+    # an original for an article not given, a missing file, a malformed pair: named, nothing run
+    res = cli("run", str(article), "--original", f"{tmp_path / 'other.txt'}={original}", "--quiet")
+    assert res.returncode == 2 and b"is not one of the articles given" in res.stderr
+    res = cli("run", str(article), "--original", f"{article}={tmp_path / 'missing.txt'}", "--quiet")
+    assert res.returncode == 2 and b"missing.txt: file not found" in res.stderr
+    res = cli("run", str(article), "--original", str(original), "--quiet")
+    assert res.returncode == 2 and b"ARTICLE=ORIGINAL" in res.stderr
