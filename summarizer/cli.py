@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--summary-words", type=int, help="target summary length in words")
     run.add_argument("--original", action="append", default=[], metavar="ARTICLE=ORIGINAL",
                      help="ARTICLE (one of the files given) is a translation of the text in ORIGINAL: its "
-                          "sentences are aligned to the original's for bilingual checks (repeatable)")
+                          "sentences are aligned to the original's for bilingual checks (repeatable; standard input's "
+                          "article is '-': --original=-=ORIGINAL)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_model_options(run)
 
@@ -137,7 +138,8 @@ def cmd_run(args) -> int:
             if sys.stdin is None or sys.stdin.isatty():
                 print("summarizer run: '-' given but nothing is piped on standard input", file=sys.stderr)
                 return EXIT_INPUT
-            articles.append(Article(text=sys.stdin.buffer.read(), source="stdin"))
+            articles.append(Article(text=sys.stdin.buffer.read(), source="stdin",
+                                    source_text=originals.pop(Path("-").resolve(), None)))
         else:
             path = Path(name)
             if path.is_dir():

@@ -92,6 +92,9 @@ def test_an_article_given_with_its_original(tmp_path):
     assert doc["source_language"] == "fr"
     assert [s["source_text"] for s in doc["sentences"]] == ["Le fleuve est monté de deux mètres pendant la nuit.",
                                                             "Les écoles ont été fermées mardi."]
+    res = cli("run", "-", f"--original=-={original}", "--no-repair", "--no-summary", "--quiet", "--json",
+              str(out), stdin=article.read_bytes())  # standard input's article is "-"
+    assert res.returncode == 0 and json.loads(out.read_text())["documents"][0]["source_language"] == "fr"
     # an original for an article not given, a missing file, a malformed pair: named, nothing run
     res = cli("run", str(article), "--original", f"{tmp_path / 'other.txt'}={original}", "--quiet")
     assert res.returncode == 2 and b"is not one of the articles given" in res.stderr
