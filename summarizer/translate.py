@@ -73,6 +73,12 @@ def _attach_sources(doc: Document, ctx: Context) -> None:
     lang = langid.detect(doc.source_text[:5000])[0]
     other, _ = langid.other_language(doc.source_text)
     doc.source_language = other or lang
+    if doc.source_language == doc.language:
+        # the article pasted twice, or an edited copy: read as its own source, every
+        # sentence would look like a perfect translation and nothing would be flagged
+        doc.errors.append(f"the original given is in {doc.language}, the article's own language: not used as its "
+                          "source (give the text the article was translated from)")
+        return
     source = [line[a:b] for line in doc.source_text.split("\n") if line.strip()
               for a, b in split_sentences(line, doc.source_language or "en")]
     aligned = align_source(source, [s.text for s in doc.sentences], ctx.models.embedder.encode)

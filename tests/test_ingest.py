@@ -297,6 +297,14 @@ def test_article_given_with_its_original_gets_bilingual_evidence(core_pipeline):
     assert any("3 of 3 sentences aligned" in n for n in doc.notes)
 
 
+def test_an_original_in_the_article_s_own_language_is_named_and_not_used(core_pipeline):
+    # the article pasted again as its original: every sentence would pair with itself
+    text = "The minister spoke in Berlin on Saturday. The talks were about energy."
+    doc = core_pipeline.run([Article(text=text, source_text=text)]).documents[0]
+    assert doc.source_text == text and all(s.source_text is None for s in doc.sentences)
+    assert any("the original given is in en, the article's own language" in e for e in doc.errors)
+
+
 def test_sentence_language_leaves_the_document_only_when_sure(core_pipeline):
     """Names and place names do not make an English sentence foreign; a real quote does."""
     text = ("Ministers met in Tallinn on Saturday to discuss the crisis in the east. "
