@@ -27,6 +27,18 @@ _NO_BREAK_AFTER = re.compile(
 _CLOCK_END = re.compile(r"\b[ap]\.m\.$")
 _CLOCK_GOES_ON = re.compile(r"^(?:[ECMP][SD]?T|GMT|UTC|BST|CES?T|local|Monday|Tuesday|Wednesday|Thursday|Friday|"
                             r"Saturday|Sunday|on|in|at|and|to|or|local time)\b")
+# German and Estonian write ordinals with a period ("am 3. Oktober", "im 19. Jahrhundert",
+# "3. oktoobril", "2011. aastal"): sentencex ends a sentence there, even with the language's own rules.
+# The period after a day or ordinal number runs on into a month, a lower-case word (no
+# sentence starts with one) or a noun that ordinals go with. "Sie wurde 12. Danach ..."
+# (a sentence that ends on a bare number) still breaks.
+_ORDINAL_LANGS = {"de", "et"}
+_ORDINAL_END = re.compile(r"(?<![\d.,])\d{1,4}\.$")
+_ORDINAL_GOES_ON = re.compile(
+    r"^(?:[a-zäöüõš]|(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|"
+    r"Dezember|Mal|Jahrhundert|Jahrtausend|Jahrestag|Geburtstag|Platz|Rang|Runde|Spieltag|Stock|Etage|Klasse|"
+    r"Liga|Weltkrieg|Sitzung|Amtszeit|Legislaturperiode|Parteitag|Bundesliga|Auflage|Ausgabe|Kapitel|Absatz|"
+    r"Artikel|Tag|Woche|Monat|Quartal|Semester|FC|FSV)\b)")
 _GLUED_END = re.compile(r"(?<=[a-z\u00e0-\u024f\)\]])[.!?](?=[A-Z\u00c0-\u024f][a-z])")
 _SENTENCEX_LANGS = {"en", "fr", "pt", "es", "de", "it", "ru", "uk", "ar", "et", "ro"}
 
@@ -56,7 +68,7 @@ def split_sentences(text: str, lang: str = "en") -> list[tuple[int, int]]:
         pos = end
     spans = _split_glued(text, spans)
     spans = _move_opening_quotes(text, spans)
-    return _merge_false_breaks(text, spans)
+    return _merge_false_breaks(text, spans, lang)
 
 
 def _split_glued(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -88,7 +100,7 @@ def _move_opening_quotes(text: str, spans: list[tuple[int, int]]) -> list[tuple[
     return out
 
 
-def _merge_false_breaks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _merge_false_breaks(text: str, spans: list[tuple[int, int]], lang: str = "en") -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for s, e in spans:
         if merged:
@@ -96,7 +108,8 @@ def _merge_false_breaks(text: str, spans: list[tuple[int, int]]) -> list[tuple[i
             prev = text[ps:pe]
             nxt = text[s:e]
             if (_NO_BREAK_AFTER.search(prev) and nxt[:1].isupper()) or (
-                    _CLOCK_END.search(prev) and _CLOCK_GOES_ON.match(nxt)):
+                    _CLOCK_END.search(prev) and _CLOCK_GOES_ON.match(nxt)) or (
+                    lang in _ORDINAL_LANGS and _ORDINAL_END.search(prev) and _ORDINAL_GOES_ON.match(nxt)):
                 merged[-1] = (ps, e)
                 continue
         merged.append((s, e))
