@@ -87,6 +87,8 @@ def report_to_markdown(report: "Report") -> str:
                 shown = _md_escape(_one_line(s.text, 200))
                 if s.translation is not None:  # detection and repair worked on the translation
                     shown += f" (translation: {_md_escape(_one_line(s.translation, 200))})"
+                elif s.source_text:  # the user's original: what the translation was checked against
+                    shown += f" (original: {_md_escape(_one_line(s.source_text, 200))})"
                 out.append(f"| {s.score:.2f} | {shown} | {reasons} | {rep} |")
         name_fixes = [s for s in d.sentences if not s.flagged and s.repair and s.repair.applied]
         if name_fixes:

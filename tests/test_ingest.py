@@ -163,6 +163,12 @@ def test_markdown_shows_a_translated_article_in_english():
     assert "Translation of 2 of 2 sentences (de -> en, marian)" in md
     assert "> The minister spoke on Saturday. The talks continue." in md  # repaired form
     assert "Der Minister sprach am Samstag. (translation: The minister spoke Saturday on.)" in md
+    # an article given with its original: a flagged sentence shows the source it was checked against
+    en = "The minister spoke Saturday on."
+    given = Document(id="d2", text=en, language="en", source_language="de", sentences=[
+        Sentence(0, len(en), en, "en", score=0.7, flagged=True, source_text="Der Minister sprach am Samstag.")])
+    md = Report(documents=[given], settings={"target_lang": "en"}).to_markdown()
+    assert "The minister spoke Saturday on. (original: Der Minister sprach am Samstag.)" in md
 
 
 def test_a_run_leaves_no_model_loading_behind():
