@@ -704,7 +704,9 @@ def build_app(base_config: Config | None = None, concurrency: int | None = None)
             articles = []
             for k in range(MAX_SLOTS):
                 text, title, outlet, date, original = fields[per_slot * k: per_slot * (k + 1)]
-                if (text or "").strip() or (title or "").strip():
+                # an original alone is still an article: its missing text is an input error
+                # shown next to it, not a paste silently dropped
+                if (text or "").strip() or (title or "").strip() or (original or "").strip():
                     articles.append(Article(text=text or "", title=(title or "").strip() or None,
                                             source=(outlet or "").strip() or None, date=(date or "").strip() or None,
                                             source_text=original if (original or "").strip() else None))

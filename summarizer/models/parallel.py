@@ -150,9 +150,10 @@ class ParallelDecoder:
     def adopt(self, old: "ParallelDecoder") -> None:
         """Take over the cells an outgrown decoder holds (its shared prefix, each
         sequence's last prompt), so a follow-up prompt that needs more room still
-        evaluates only its new tokens. Without it, the seeds' second candidates (their
-        feedback pushed the cache size from 1,024 to 1,280 cells) re-evaluated 2,153
-        prompt tokens, ~22 s, that the old context held."""
+        evaluates only its new tokens. Measured on the seeds with two context sentences
+        a prompt (the second candidates' feedback pushed the cache from 1,024 to 1,280
+        cells): 2,153 prompt tokens evaluated again without it, 604 with it; the round
+        took 40.3 s, now 28.0 s, with the same replies."""
         if old.n_seq_max != self.n_seq_max or not old.ctx:
             return
         self.prefix, self._prefix_state = list(old.prefix), old._prefix_state
