@@ -48,7 +48,8 @@ _CONTEXT_MIN_SIM = 0.82
 # wide-ranging security guarantees ..." / "Moscow has been demanding broad security
 # guarantees ..."): the second tells the model nothing new, in a place another fact
 # could take (prompt tokens are most of repair's time). A sentence this close to one
-# already picked is skipped. (Seeds: one sentence's context changed, no outcome did.)
+# already picked is skipped. (Seeds: two sentences' contexts changed; their candidates
+# were refused by the guard either way; the other 24 repairs came out the same.)
 _CONTEXT_SAME = 0.95
 _SECOND_TEMPERATURE = 0.5
 # How much lower detection must score a rewrite than its original (badness in [0, 1]).
