@@ -29,21 +29,23 @@ from .detect.second_look import SecondLook, translation_logprobs
 from .detect.xlhead import load_head
 from .document import Document, Reason, bilingual_source
 from .entities import known_word_fn, name_consensus, variant_spans, word_consensus
-from .models.langid import script_language
+from .models.langid import main_script
 
 # A reason is shown when its evidence raised the badness by at least this much
 # (display rule: it filters negligible contributions; it does not change scores).
 MIN_CONTRIBUTION = 0.02
 
-# Sources whose characters are not letters of an alphabet or abugida (a Han character,
-# a kana or Hangul syllable holds a word or a syllable; Thai, Lao, Khmer, Burmese and
-# Tibetan write no spaces between words): their character and word counts are not
-# comparable with the training pairs' (ru, et, ro, si, ne). Measured: 40 NeuS val
-# sentences against the generator's Chinese / Japanese translations of them had median
-# English/source character ratios 3.54 / 2.34 (training mean 0.89); every one got a
-# length_ratio reason and 17 / 22 of 40 were flagged. For such sources the length
-# features are read as the training average (no evidence either way).
-UNSPACED_SCRIPT_LANGUAGES = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my", "bo"})
+# Sources in a script whose lengths do not compare with the training pairs' (ru, et,
+# ro, si, ne: alphabets and abugidas that write vowels): a Han character, a kana or
+# Hangul syllable holds a word or a syllable; Thai, Lao, Khmer, Burmese and Tibetan put
+# no spaces between words; Arabic and Hebrew leave short vowels unwritten. Measured: 40
+# NeuS val sentences against the generator's translations of them into Chinese /
+# Japanese / Arabic had median English/source character ratios 3.54 / 2.34 / 1.21
+# (training mean 0.89); length_ratio reasons on 40 / 38 / 22 of them, and 17 / 22 / 21
+# of 40 flagged (French 4, German 2, Russian 7). For such sources the length features
+# are read as the training average (no evidence either way).
+UNCOMPARABLE_LENGTH_SCRIPTS = frozenset({"CJK", "HANGUL", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN",
+                                         "ARABIC", "HEBREW"})
 LENGTH_FEATURES = ("bi_len_ratio", "bi_abs_log_len_ratio", "bi_src_words", "bi_punct_diff")
 
 
@@ -167,7 +169,7 @@ class Assessor:
         feats, findings, ws = segment_features(text, lm_raw, src if cos is not None else None, cos, langid, xl_head)
         mode = ("bi" if cos is not None else "target") + ("_lm" if lm_raw is not None else "_cheap")
         cm = self.combiners[mode]
-        if cos is not None and src and script_language(src)[0] in UNSPACED_SCRIPT_LANGUAGES:
+        if cos is not None and src and main_script(src) in UNCOMPARABLE_LENGTH_SCRIPTS:
             for name in LENGTH_FEATURES:
                 if name in cm.features:
                     feats[name] = float(cm.mean[cm.features.index(name)])

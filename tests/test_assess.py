@@ -172,7 +172,7 @@ def test_second_look_only_for_the_source_languages_it_was_fitted_on(ctx):
     assert any("not fitted for source language(s) pt" in n for n in ctx.notes["assess"])
 
 
-def test_a_source_in_an_unspaced_script_gives_no_length_evidence(ctx):
+def test_a_source_in_a_script_of_other_lengths_gives_no_length_evidence(ctx):
     # a Han character is a word, not a letter: a faithful English translation of a
     # Chinese sentence is ~3.5 times as long in characters, which read as if against
     # the training pairs' alphabets flagged half of such translations (assess.py)
@@ -180,7 +180,10 @@ def test_a_source_in_an_unspaced_script_gives_no_length_evidence(ctx):
     res = Assessor(ctx, second_look=False).score_segments(mt, ["外交部长表示，谈判将于下周继续进行。"], src_lang="zh")[0]
     latin = Assessor(ctx, second_look=False).score_segments(
         mt, ["Ministrul de externe a spus că discuțiile vor continua săptămâna viitoare."], src_lang="ro")[0]
-    assert not any(r.code == "length_ratio" for r in res.reasons)
+    arabic = Assessor(ctx, second_look=False).score_segments(
+        mt, ["قال وزير الخارجية إن المحادثات ستستمر الأسبوع المقبل."], src_lang="ar")[0]  # short vowels unwritten
     cm = Assessor(ctx).combiners[res.mode]
-    assert res.features["bi_len_ratio"] == float(cm.mean[cm.features.index("bi_len_ratio")])
+    for a in (res, arabic):
+        assert not any(r.code == "length_ratio" for r in a.reasons)
+        assert a.features["bi_len_ratio"] == float(cm.mean[cm.features.index("bi_len_ratio")])
     assert latin.features["bi_len_ratio"] == pytest.approx(len(mt[0]) / 73, rel=0.05)  # an alphabet: measured

@@ -41,13 +41,26 @@ LANGUAGE_NAMES = {
 KANA_FOR_JAPANESE = 0.1  # share of letters in kana that makes Han text Japanese, not Chinese
 
 
-def script_language(text: str) -> tuple[str | None, float]:
-    """(language, share of the letters written in its script) when most letters of
-    ``text`` are in one of the ``SCRIPT_LANGUAGES`` scripts, else (None, 0.0)."""
+def _scripts(text: str) -> Counter[str]:
+    """Letters by script (the first word of their Unicode name: LATIN, CJK, ARABIC, ...)."""
     scripts: Counter[str] = Counter()
     for ch in text:
         if ch.isalpha():
             scripts[unicodedata.name(ch, "UNKNOWN").split(" ")[0]] += 1
+    return scripts
+
+
+def main_script(text: str) -> str | None:
+    """The script most of the letters of ``text`` are written in (kana counts as CJK)."""
+    scripts = _scripts(text)
+    scripts["CJK"] += scripts.pop("HIRAGANA", 0) + scripts.pop("KATAKANA", 0)
+    return scripts.most_common(1)[0][0] if sum(scripts.values()) else None
+
+
+def script_language(text: str) -> tuple[str | None, float]:
+    """(language, share of the letters written in its script) when most letters of
+    ``text`` are in one of the ``SCRIPT_LANGUAGES`` scripts, else (None, 0.0)."""
+    scripts = _scripts(text)
     letters = sum(scripts.values())
     if not letters:
         return None, 0.0
