@@ -51,6 +51,7 @@ from typing import Iterable, Mapping
 from .descriptors import DEMONYM_WORD
 from .lexicon import is_english
 from .segment import split_sentences
+from .typography import ascii_digits
 
 # Camel-case glue from MT ("RussiaOn", "UkraineThe"): split before an inner capital.
 _GLUE = re.compile(r"(?<=[a-z\u00e0-\u024f])(?=[A-Z\u00c0-\u00de][a-z])")
@@ -137,7 +138,7 @@ def names(text: str, lowercase_vocab: set[str] | None = None) -> set[str]:
 
 def numbers(text: str) -> list[str]:
     """Numbers as normalised strings ("1,150" -> "1150", "9th" -> "9", "eight" -> "8")."""
-    out = [m.replace(",", "") for m in _NUMBER.findall(text)]
+    out = [m.replace(",", "") for m in _NUMBER.findall(ascii_digits(text))]  # a source's "٣٠" is 30
     out = [n[:-2] if n.endswith(".0") else n for n in out]
     out += [_NUMBER_WORDS[w.lower()] for w in re.findall(r"[A-Za-z]+", text) if w.lower() in _NUMBER_WORDS]
     return out

@@ -1,4 +1,5 @@
-"""Typography the generator damages and the sources show how to write.
+"""Typography the generator damages and the sources show how to write, and digits
+written in other scripts.
 
 The 1.5B generator (Qwen2.5-Coder via llama.cpp) spaces out dotted abbreviations: "U.S."
 comes back as "U. S.", and at times loses a letter ("a rapt U.S. Senate" -> "a rapt U.
@@ -9,6 +10,7 @@ sentence for a repair, the sources for a summary) gives the right form.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _ABBREVIATION = re.compile(r"\b(?:[A-Z]\.){2,}")
 
@@ -23,3 +25,9 @@ def restore_abbreviations(text: str, reference: str) -> str:
         abbr, word = m
         text = re.sub(rf"(?<![\w.]){re.escape(abbr[:2])} {word}\b", f"{abbr} {word}", text)
     return text
+
+
+def ascii_digits(text: str) -> str:
+    """Digits of other scripts as ASCII digits: an Arabic "٣٠", a Persian "۳۰" or a
+    full-width "３０" is the translation's "30" (number checks compare digits)."""
+    return re.sub(r"(?![0-9])\d", lambda m: str(unicodedata.decimal(m.group(0))), text)

@@ -48,6 +48,10 @@ def test_no_variants_in_consistent_cluster():
 def test_bilingual_numbers_and_names():
     missing, added = number_mismatch("Au murit 12 oameni în Brașov.", "15 people died in Brasov.")
     assert missing == ["12"] and added == ["15"]
+    # the same number in other digits (Arabic-Indic, Persian, full-width) is no mismatch
+    assert number_mismatch("قال إن ٣٠ جنديا قتلوا", "30 soldiers were killed, he said") == ([], [])
+    assert number_mismatch("۱۲ نفر و ３０ کشته", "12 people and 30 dead") == ([], [])
+    assert number_mismatch("قال إن ٣٠ جنديا قتلوا", "31 soldiers were killed") == (["30"], ["31"])
     assert name_missing("Au murit 12 oameni în Brașov.", "12 people died in the city.") == ["Brașov"]
     feats, findings, _ = bilingual_features("Au murit 12 oameni.", "15 people died.", 0.8)
     assert feats["bi_num_added"] == 1 and any(f.code == "number_mismatch" for f in findings)

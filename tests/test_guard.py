@@ -30,6 +30,8 @@ def test_number_absent_from_sources_is_refused_but_a_sourced_one_is_allowed():
     rewrite = GOOD.replace("7 February", "7 February, 2022")
     assert "2022" in check_rewrite(ORIGINAL, rewrite).reason
     assert check_rewrite(ORIGINAL, rewrite, sources_text="The talks of 2022 ...").ok
+    # a source sentence writing the number in Arabic-Indic digits states it too
+    assert check_rewrite(ORIGINAL, rewrite, sources_text="محادثات عام ٢٠٢٢").ok
 
 
 def test_added_name_is_refused_unless_a_source_has_it():

@@ -9,6 +9,7 @@ import math
 import re
 import unicodedata
 
+from ..typography import ascii_digits
 from .surface import Finding
 
 BI_FEATURES = ("bi_cos", "bi_len_ratio", "bi_abs_log_len_ratio", "bi_num_missing", "bi_num_added",
@@ -19,8 +20,8 @@ _LATIN_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z\u00c0-\u00de][a-z\u00df-\u02
 
 
 def _numbers(text: str) -> list[str]:
-    # "4,5" and "4.5" and "4 500" differ by locale: compare digits only
-    return [re.sub(r"\D", "", n) for n in _NUM.findall(text)]
+    # "4,5" and "4.5" and "4 500" differ by locale: compare digits only (ASCII: "٣٠" is 30)
+    return [re.sub(r"\D", "", n) for n in _NUM.findall(ascii_digits(text))]
 
 
 def _fold(word: str) -> str:
