@@ -36,9 +36,12 @@ _ORDINAL_LANGS = {"de", "et"}
 _ORDINAL_END = re.compile(r"(?<![\d.,])\d{1,4}\.$")
 _ORDINAL_GOES_ON = re.compile(
     r"^(?:[a-zäöüõš]|(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|"
-    r"Dezember|Mal|Jahrhundert|Jahrtausend|Jahrestag|Geburtstag|Platz|Rang|Runde|Spieltag|Stock|Etage|Klasse|"
+    r"Dezember|Jan|Feb|Febr|Mär|Apr|Jun|Jul|Aug|Sep|Sept|Okt|Nov|Dez|Mal|Jahrhundert|Jahrtausend|Jahrestag|Geburtstag|Platz|Rang|Runde|Spieltag|Stock|Etage|Klasse|"
     r"Liga|Weltkrieg|Sitzung|Amtszeit|Legislaturperiode|Parteitag|Bundesliga|Auflage|Ausgabe|Kapitel|Absatz|"
     r"Artikel|Tag|Woche|Monat|Quartal|Semester|FC|FSV)\b)")
+# A month abbreviation before a year or day ("le 3 oct. 2021"): sentencex's French rules
+# end the sentence there.
+_MONTH_ABBREVIATION_END = re.compile(r"\b(?i:janv|févr|fév|avr|juil|sept|oct|nov|déc|dez|okt)\.$")
 _GLUED_END = re.compile(r"(?<=[a-z\u00e0-\u024f\)\]])[.!?](?=[A-Z\u00c0-\u024f][a-z])")
 _SENTENCEX_LANGS = {"en", "fr", "pt", "es", "de", "it", "ru", "uk", "ar", "et", "ro"}
 
@@ -109,7 +112,8 @@ def _merge_false_breaks(text: str, spans: list[tuple[int, int]], lang: str = "en
             nxt = text[s:e]
             if (_NO_BREAK_AFTER.search(prev) and nxt[:1].isupper()) or (
                     _CLOCK_END.search(prev) and _CLOCK_GOES_ON.match(nxt)) or (
-                    lang in _ORDINAL_LANGS and _ORDINAL_END.search(prev) and _ORDINAL_GOES_ON.match(nxt)):
+                    lang in _ORDINAL_LANGS and _ORDINAL_END.search(prev) and _ORDINAL_GOES_ON.match(nxt)) or (
+                    _MONTH_ABBREVIATION_END.search(prev) and nxt[:1].isdigit()):
                 merged[-1] = (ps, e)
                 continue
         merged.append((s, e))

@@ -94,6 +94,12 @@ def test_segmentation_fixes():
     assert [t4[s:e] for s, e in split_sentences(t4, "de")] == [
         "Der Minister sagte am 3. Oktober, das sei im 19. Jahrhundert anders gewesen.", "Sie wurde 12.",
         "Danach ging sie."]
+    t6 = "Die Wahl war am 3. Okt. 2021 in Berlin. Sie scheiterte."
+    assert [t6[s:e] for s, e in split_sentences(t6, "de")] == ["Die Wahl war am 3. Okt. 2021 in Berlin.",
+                                                                "Sie scheiterte."]
+    t7 = "Le ministre a parlé le 3 oct. 2021 à Paris. M. Dupont a dit non."  # a month abbreviation, then a year
+    assert [t7[s:e] for s, e in split_sentences(t7, "fr")] == ["Le ministre a parlé le 3 oct. 2021 à Paris.",
+                                                                "M. Dupont a dit non."]
     t5 = "Kohtumine toimus 3. oktoobril, raamat ilmus 2011. aastal. Minister ütles, et läbirääkimised jätkuvad."
     assert [t5[s:e] for s, e in split_sentences(t5, "et")] == [
         "Kohtumine toimus 3. oktoobril, raamat ilmus 2011. aastal.", "Minister ütles, et läbirääkimised jätkuvad."]
