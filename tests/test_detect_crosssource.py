@@ -52,6 +52,10 @@ def test_bilingual_numbers_and_names():
     assert number_mismatch("قال إن ٣٠ جنديا قتلوا", "30 soldiers were killed, he said") == ([], [])
     assert number_mismatch("۱۲ نفر و ３０ کشته", "12 people and 30 dead") == ([], [])
     assert number_mismatch("قال إن ٣٠ جنديا قتلوا", "31 soldiers were killed") == (["30"], ["31"])
+    # nor is a number the translation spells out, or a month it names ("12月" is December)
+    assert number_mismatch("35%의 직원은", "Thirty-five percent of the staff") == ([], [])
+    assert number_mismatch("联邦法官在12月的裁决中", "A federal judge in a December ruling") == ([], [])
+    assert number_mismatch("Au murit 12 oameni în 2021.", "Twelve people died in May.") == (["2021"], [])
     assert name_missing("Au murit 12 oameni în Brașov.", "12 people died in the city.") == ["Brașov"]
     feats, findings, _ = bilingual_features("Au murit 12 oameni.", "15 people died.", 0.8)
     assert feats["bi_num_added"] == 1 and any(f.code == "number_mismatch" for f in findings)

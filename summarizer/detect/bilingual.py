@@ -28,9 +28,35 @@ def _fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+          "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]
+_NUMBER_WORD = re.compile(r"\b(%s)(?:[- ](%s))?\b|\b(%s)\b" % ("|".join(_TENS), "|".join(_UNITS[1:10]), "|".join(_UNITS)),
+                          re.IGNORECASE)
+_MONTH_WORD = re.compile(r"\b(%s)\b" % "|".join(m.capitalize() for m in _MONTHS))
+
+
+def _spelled_numbers(mt: str) -> set[str]:
+    """Numbers an English translation writes in words ("Thirty-five percent" for "35%")
+    or as a month name ("December" for a source's "12月")."""
+    out = set()
+    for m in _NUMBER_WORD.finditer(mt):
+        if m.group(1):
+            out.add(str(_TENS[m.group(1).lower()] + (_UNITS.index(m.group(2).lower()) if m.group(2) else 0)))
+        else:
+            out.add(str(_UNITS.index(m.group(3).lower())))
+    out |= {str(_MONTHS.index(m.group(1).lower()) + 1) for m in _MONTH_WORD.finditer(mt)}
+    return out
+
+
 def number_mismatch(src: str, mt: str) -> tuple[list[str], list[str]]:
+    """Source numbers the translation lacks (in digits, words or a month's name) and
+    translation numbers (in digits) the source lacks."""
     s, m = _numbers(src), _numbers(mt)
-    missing = [n for n in s if n not in m]
+    spelled = _spelled_numbers(mt) if any(n not in m for n in s) else set()
+    missing = [n for n in s if n not in m and n.lstrip("0") not in spelled]
     added = [n for n in m if n not in s]
     return missing, added
 
