@@ -30,6 +30,10 @@ class Repair:
     candidates: int = 1  # rewrites tried
     model: str = ""
     partial: str = ""  # applied with only some edits of a refused rewrite: how many ("6 of 7 ...")
+    # detection's scores of the sentence on its own before and after the rewrite (the
+    # gate a guarded rewrite must pass: after <= before - repair.BETTER_BY); None when
+    # the rewrite was not re-scored (refused by the guard, names only, no detection)
+    rescored: list[float] | None = None
 
 
 @dataclass

@@ -82,6 +82,8 @@ def report_to_markdown(report: "Report") -> str:
                     rep = "✔ " + _md_escape(_one_line(s.repair.text, 200))
                     if s.repair.partial:
                         rep += f" ({_md_escape(s.repair.partial)})"
+                    if s.repair.rescored:
+                        rep += " (detection {:.2f} → {:.2f})".format(*s.repair.rescored)
                 else:
                     rep = f"✘ not applied ({_md_escape(s.repair.guard)})"
                 shown = _md_escape(_one_line(s.text, 200))

@@ -98,6 +98,7 @@ class _Item:
     seconds: float = 0.0
     partial: str = ""  # set when only some edits of a refused rewrite are kept
     fallback: tuple[str, int, int] | None = None  # the first candidate's safe edits (partial_rewrite)
+    rescored: list[float] | None = None  # detection's [before, after] for a candidate the guard passed
 
 
 # MT from languages that put the title after the name turns "Mr. Biden" into
@@ -531,6 +532,7 @@ class Repairer:
             for k, it, text in zip(idx, group, texts):
                 it.seconds += share
                 it.tries += 1
+                it.rescored = None  # a new candidate: the last one's scores no longer apply
                 text = apply_consensus(text, it.consensus) if text else text
                 result = self._guard(it, text)
                 part = None
@@ -578,6 +580,7 @@ class Repairer:
                             it.applied = True
                             continue
                         before, after = scores[k], scores[k + len(group)]
+                        it.rescored = [round(before, 3), round(after, 3)]
                         if after <= before - BETTER_BY:
                             it.applied = True
                         else:
@@ -726,7 +729,8 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
         for (doc, sent), it in zip(targets, items):
             text = it.candidate if it.candidate else sent.english
             sent.repair = Repair(text=text, applied=it.applied, guard="ok" if it.applied else it.guard,
-                                 candidates=it.tries, model=model, partial=it.partial if it.applied else "")
+                                 candidates=it.tries, model=model, partial=it.partial if it.applied else "",
+                                 rescored=it.rescored)
         st = repairer.stats
         per = st["seconds"] / max(1, len(items))
         ctx.note("repair", f"{len(items)} flagged sentence(s): {st['repaired']} repaired ({st['partial']} of them "

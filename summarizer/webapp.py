@@ -98,6 +98,8 @@ def _sentence_tip(sent: Sentence) -> str:
         state = "applied" if sent.repair.applied else f"not applied: {sent.repair.guard}"
         if sent.repair.applied and sent.repair.partial:
             state += f"; {sent.repair.partial}"
+        if sent.repair.applied and sent.repair.rescored:
+            state += "; detection {:.2f} → {:.2f}".format(*sent.repair.rescored)
         parts.append(f"<span class='rc'>repair ({esc(state)})</span> {esc(sent.repair.text)}")
     return "<br>".join(parts)
 
@@ -211,6 +213,8 @@ def render_repairs(report: Report, n_inputs: int) -> str:
                       else f"<span class='rej'>✘ not applied · guard: {esc(r.guard)}</span>")
             if r.applied and r.partial:
                 status += f" <span class='muted'>({esc(r.partial)})</span>"
+            if r.applied and r.rescored:
+                status += " <span class='muted'>(detection {:.2f} → {:.2f})</span>".format(*r.rescored)
             reasons = ", ".join(f"<span class='rc' title='{esc(x.detail)}'>{esc(x.code)}</span>" for x in s.reasons)
             kind = "" if s.flagged else " <span class='muted'>(name spelling only)</span>"
             # a translated sentence is repaired in its translation: diff against that

@@ -149,6 +149,9 @@ def test_repairs_summary_overview():
     assert "Tomasz Wieliczko" in rep and "“Velichko”" in rep
     report.documents[0].sentences[1].repair = Repair("X", False, "adds a number not in the sources: 7")
     assert "✘ not applied · guard: adds a number not in the sources: 7" in webapp.render_repairs(report, 2)
+    report.documents[0].sentences[1].repair = Repair("X", True, "ok", rescored=[0.81, 0.234])
+    assert "(detection 0.81 → 0.23)" in webapp.render_repairs(report, 2)
+    assert "detection 0.81 → 0.23" in webapp._sentence_tip(report.documents[0].sentences[1])
 
     summ = webapp.render_summary(report, 2, done=True)
     # one numbered chip per source, revealing the evidence sentence (escaped) from that article

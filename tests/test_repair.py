@@ -213,6 +213,32 @@ def test_detection_must_score_the_rewrite_better(fresh_ctx):
     assert out[0].applied and out[0].output.startswith("Mr. Okafor")
 
 
+def test_detection_scores_of_an_applied_rewrite_are_reported(fresh_ctx):
+    """The gate's figures (the sentence alone, before and after) reach the report, its
+    JSON and the Markdown; a refused candidate carries none."""
+    from summarizer.render import report_to_markdown
+
+    doc = make_doc("d1", ["The harbour is quiet.", GARBLED], flagged=(1,))
+    doc.sentences[1].reasons = [Reason("stray_honorific", "'sir.' before a name", None, 1.0)]
+    rep = repair.Repairer(fresh_ctx, generator=ScriptedGenerator(
+        ["Mr. Okafor told reporters in Lagos that the port will see no reopening before 2025."]))
+    rep._assessor = FixedScores(0.81, 0.234)
+    repair.run([doc, make_doc("d2", OTHER)], fresh_ctx, repairer=rep)
+    r = doc.sentences[1].repair
+    assert r.applied and r.rescored == [0.81, 0.234]
+    data = json.loads(Report(documents=[doc]).to_json())
+    assert data["documents"][0]["sentences"][1]["repair"]["rescored"] == [0.81, 0.234]
+    assert Report.from_json(Report(documents=[doc]).to_json()).documents[0].sentences[1].repair.rescored == [0.81, 0.234]
+    assert "(detection 0.81 → 0.23)" in report_to_markdown(Report(documents=[doc]))
+    # refused by the guard: never re-scored
+    refused = make_doc("d1", [GARBLED], flagged=(0,))
+    refused.sentences[0].reasons = doc.sentences[1].reasons
+    rep = repair.Repairer(fresh_ctx, generator=ScriptedGenerator([INVENTS] * 2))
+    rep._assessor = FixedScores(0.81, 0.234)
+    repair.run([refused], fresh_ctx, repairer=rep)
+    assert not refused.sentences[0].repair.applied and refused.sentences[0].repair.rescored is None
+
+
 def test_repair_segments_applies_guarded_rewrites(fresh_ctx):
     gen = ScriptedGenerator(["Mr. Okafor told reporters in Lagos that the port will see no reopening before 2025."])
     rep = repair.Repairer(fresh_ctx, generator=gen)
