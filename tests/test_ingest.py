@@ -272,6 +272,21 @@ def test_article_in_an_unsupported_script_is_not_passed_off_as_english(tmp_path)
     assert any("NOT translated" in e and "zh->en" in e for e in doc.errors)
 
 
+def test_a_document_too_short_to_identify_reads_in_the_target_language():
+    """lingua on a few letters is noise: "Hello." came out Italian and went to the
+    generator for a translation. A short document takes the target language unless
+    lingua is sure of another one and English is implausible."""
+    pipe = Pipeline(Config.load(env={}, generator_translation=False), **CORE)
+    hello, ukraine, bonjour, morgen = pipe.run([Article(text="Hello."), Article(text="Ukraine"),
+                                                Article(text="Bonjour."), Article(text="Guten Morgen!")]).documents
+    for doc in (hello, ukraine):
+        assert doc.language == "en" and doc.sentences[0].language == "en"
+        assert doc.sentences[0].translation is None and not doc.errors
+        assert any("too short to tell its language" in n for n in doc.notes)
+    assert bonjour.language == "fr" and morgen.language == "de"
+    assert not any("too short" in n for n in bonjour.notes + morgen.notes)
+
+
 def test_article_in_an_unsupported_latin_script_language_is_recognised(tmp_path):
     """The supported-language detector reads Polish as English or German; the document
     check among all languages finds it Polish."""
