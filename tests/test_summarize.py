@@ -359,8 +359,22 @@ def test_fit_lets_an_untold_important_fact_replace_a_generated_sentence_that_tel
     assert len(out) == 2 and any("left out the untold fact" in n for n in notes)
 
 
-def test_fit_tells_two_shorter_facts_rather_than_one_long_one():
+def more_varna_facts():
+    """varna_facts plus d2's Green Party (0.5), d3's flood report as a fact of its own
+    (0.7) and a d5 article whose second sentence leans on its first (0.8)."""
     docs, by_id, facts, said = varna_facts()
+    facts[2].score = 0.3
+    docs.append(make_doc("d5", ["The mayor met the finance minister in Sofia on Wednesday.",
+                                "The talks lasted an hour and covered the cost of the repairs."], date="2031-05-13"))
+    by_id["d5"] = docs[-1]
+    for doc, i, score in (("d2", 1, 0.5), ("d3", 0, 0.7), ("d5", 1, 0.8)):
+        group = align.FactGroup(members=[(doc, i)], sources=[doc], support=1, centrality=0.8, position=0.5, date=None)
+        facts.append(summarize.Fact(group, doc, i, by_id[doc].sentences[i].text, score))
+    return docs, by_id, facts, said
+
+
+def test_fit_tells_two_shorter_facts_rather_than_one_long_one():
+    docs, by_id, facts, said = more_varna_facts()
     out = [said("Storms flooded Varna on Tuesday and 2,000 residents left their homes.", "d1", 0),
            said("Mayor Ivan Petrov said the city needs 30 million euros for the repairs.", "d1", 1)]
     long_one = said("Rail services to the capital and to the three northern towns were suspended on Tuesday "
@@ -369,14 +383,48 @@ def test_fit_tells_two_shorter_facts_rather_than_one_long_one():
     # 11 + 13 words kept, 1.2 x 40 = 48: 24 words of room. The long sentence does not fit;
     # the most valuable one (21 words, 0.7) leaves room for neither short one, which
     # together (7 + 4 words, 0.5 + 0.3) tell more
-    mid = said("Rail services to the capital were suspended on Tuesday after the storm, the national operator "
-               "said late in a short statement.", "d1", 2)
+    mid = said("Floods in Varna forced some 2,000 residents to leave their homes on Tuesday, officials in the "
+               "city told reporters that day.", "d3", 0)
     assert [len(s.text.split()) for s in [*out, long_one, mid, *short]] == [11, 13, 32, 21, 7, 4]
-    candidates = [(long_one, 0.6), (mid, 0.7), (short[0], 0.5), (short[1], 0.3)]
+    candidates = [(long_one, 0.3), (mid, 0.7), (short[0], 0.5), (short[1], 0.3)]
     notes: list[str] = []
     added = summarize._fit(out, candidates, [], facts, docs, words=40, notes=notes)
     assert added == short or added == short[::-1]
     assert sum(len(s.text.split()) for s in out + added) <= 48
+
+
+def test_fit_counts_each_fact_once_and_keeps_no_sentence_without_its_referent():
+    """Seeds 000 and 001 alone: the lede and two generated sentences all told Ukraine's
+    call, each valued as the top fact, and Britain's offer was dropped for room."""
+    docs, by_id, facts, said = more_varna_facts()
+    retold = said("Floods forced 2,000 people in Varna out of their homes on Tuesday.", "d2", 0)  # fact 0 again
+    green = said("The Green Party blamed years of neglect by the city government.", "d2", 1)  # fact 3, 0.5
+    out = [said("Storms flooded Varna on Tuesday and 2,000 residents left their homes.", "d1", 0),
+           said("Mayor Ivan Petrov said the city needs 30 million euros for the repairs.", "d1", 1), retold, green]
+    notes: list[str] = []
+    # 11 + 13 kept, 1.2 x 30 = 36: 12 words of room, for one of the 12-word sentences
+    summarize._fit(out, [], [], facts, docs, words=30, notes=notes)
+    assert out[-1] is green and retold not in out
+    # a retelling that brings a figure the kept sentences lack tells that figure
+    figure = said("Storms flooded Varna on Tuesday after 140 millimetres of rain fell.", "d2", 0)  # fact 0 again
+    out = [said("Storms flooded Varna on Tuesday and residents left their homes.", "d1", 0),
+           said("Mayor Ivan Petrov said the city needs money for the repairs.", "d1", 1), figure, green]
+    summarize._fit(out, [], [], facts, docs, words=30, notes=[])
+    assert figure in out and green not in out  # 0.9 (the fact it retells) against 0.5
+    # "The talks ..." (0.8) needs the meeting before it, which no kept sentence tells:
+    # it is left out, and the next best fact takes its room
+    talks = said("The talks lasted an hour and covered the cost of the repairs.", "d5", 1)
+    rail = said("Rail services to the capital were suspended.", "d1", 2)
+    out = out[:2]
+    notes = []
+    added = summarize._fit(out, [(talks, 0.8), (rail, 0.3)], [], facts, docs, words=30, notes=notes)
+    assert added == [rail]
+    assert any("leans on a sentence the summary does not tell" in n and "The talks" in n for n in notes)
+    # told with the meeting (here the lede), it stays
+    meeting = said("The mayor met the finance minister in Sofia on Wednesday.", "d5", 0)
+    meeting.note = summarize.LEDE
+    added = summarize._fit([meeting, *out], [(talks, 0.8), (rail, 0.3)], [], facts, docs, words=40, notes=[])
+    assert added == [talks]
 
 
 def test_a_fact_is_told_only_by_a_close_sentence_that_keeps_its_names(ctx):
