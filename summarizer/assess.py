@@ -28,7 +28,7 @@ from .detect.model import load_cross_update, load_models
 from .detect.second_look import SecondLook, translation_logprobs
 from .detect.xlhead import load_head
 from .document import Document, Reason, bilingual_source
-from .entities import known_word_fn, name_consensus, variant_spans, word_consensus
+from .entities import known_word_fn, name_consensus, spelling_margin_fn, variant_spans, word_consensus
 from .models.langid import main_script
 
 # A reason is shown when its evidence raised the badness by at least this much
@@ -263,7 +263,7 @@ def run(docs: Sequence[Document], ctx: Context, use_lm: bool | None = None) -> N
     texts = [s.english for _, s in sents]
     embedding = _embed_in_background(ctx, texts) if len(docs) > 1 else None
     known = known_word_fn(ctx) if use_lm else None  # waits for the scorer to load
-    mapping = word_consensus(docs, known)
+    mapping = word_consensus(docs, known, spelling_margin_fn(ctx) if use_lm and len(docs) > 1 else None)
     ctx.entities = name_consensus(docs, ctx if use_lm else None, mapping)
     assessor = Assessor(ctx, use_lm=use_lm)
 
@@ -293,7 +293,9 @@ def run(docs: Sequence[Document], ctx: Context, use_lm: bool | None = None) -> N
         sent.flagged = sent.score >= threshold
         reasons = [Reason(r.code, r.detail, _to_doc_span(sent, r.span), r.weight) for r in res.reasons]
         for s, e, variant, canon in variants:
-            reasons.append(Reason("name_variant", f"'{variant}' is spelled '{canon}' by most sources",
+            basis = ("by another source, the spelling the language model knows" if variant in mapping.by_model
+                     else "by most sources")
+            reasons.append(Reason("name_variant", f"'{variant}' is spelled '{canon}' {basis}",
                                   _to_doc_span(sent, (s, e)),
                                   round(max(raised.get("cs_name_variants", 0.0), 0.0) / len(variants), 4)))
         for code, detail in found:

@@ -59,23 +59,71 @@ def known_word_fn(ctx):
     return lambda w: scorer.count_tokens(" " + w) == 1
 
 
-def word_consensus(docs, known_word=None) -> dict[str, str]:
+# Mean log-probability margin (nats a sentence, SmolLM2-135M) by which the language
+# model must prefer one of two tied spellings. Measured with ``spelling_margin_fn`` on
+# two sentences ("The minister, X, said on Monday ...", "Talks with Y went well ..."):
+# Sergei/Serguei 26.2, Mateusz/Matteusi 14.5, Volodymyr/Volodimir 11.6, Rutte/Rute
+# 8.7, Navalny Alexei/Alexey 7.8, Scholz/Scholtz 7.2, Erdogan/Erdoğan 6.5, Dmitry/Dmitri
+# 4.0, Dmytro/Dmitro 2.6, Schmidt/Schmitt (two real surnames) 2.3, Le Drian/Le Driant
+# 1.0, Stoltenberg/Stoltenburg 0.9, Baerbock/Berbock -2.5: the small model knows the
+# most prominent names only, and a margin it gives two real surnames is no evidence.
+LM_TIE_MARGIN = 8.0
+MARGIN_SENTENCES = 4  # sentences of each spelling the language model reads
+
+
+class Consensus(dict):
+    """variant word -> consensus word; ``by_model``: the variants whose consensus the
+    language model chose between two spellings as many articles use."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.by_model: set[str] = set()
+
+
+def spelling_margin_fn(ctx):
+    """``margin(a, b, sentences)``: how much more likely the scorer LM finds the
+    sentences with the word ``a`` than with ``b`` in its place (mean total log-prob
+    difference, nats). None without a scorer."""
+    if ctx is None:
+        return None
+    try:
+        scorer = ctx.models.scorer
+    except Exception:  # no LM available: ties stay unresolved
+        return None
+    lead = "In the news: "  # the first token of a text has no score: the name must not be it
+
+    def margin(a: str, b: str, sentences: list[str]) -> float:
+        texts = []
+        for t in sentences:
+            for x, y in ((b, a), (a, b)):  # the sentence spelled a, then spelled b
+                texts.append(lead + re.sub(r"(?<!\w)%s(?!\w)" % re.escape(x), y, t))
+        scored = scorer.token_logprobs_batch(texts)
+        totals = [sum(ts.logprobs) for ts in scored]
+        return sum(totals[0::2]) / len(sentences) - sum(totals[1::2]) / len(sentences)
+
+    return margin
+
+
+def word_consensus(docs, known_word=None, margin=None) -> Consensus:
     """variant word -> consensus word.
 
     Among several candidate spellings the one sharing the variant's neighbours in
     name phrases wins ("Volodimir Zelenski" -> "Volodymyr", the neighbour of
     "Zelensky", not "Vladimir", the neighbour of "Putin"); then the most articles.
+    ``margin`` (``spelling_margin_fn``) settles ties between two spellings.
     """
     doc_support: dict[str, set[str]] = defaultdict(set)
     count: dict[str, int] = defaultdict(int)
     lower_seen: set[str] = set()
     neighbours: dict[str, set[str]] = defaultdict(set)
+    said_in: dict[str, list[str]] = defaultdict(list)  # word -> the sentences using it
     for doc in docs:
         for _, text in _texts(doc):
             lower_seen.update(w.lower() for w in re.findall(r"\b[a-z]+\b", text))
             for m in _CAP_WORD.finditer(text):
                 doc_support[m.group(0)].add(doc.id)
                 count[m.group(0)] += 1
+                said_in[m.group(0)].append(text)
             for m in _CAP_PHRASE.finditer(text):
                 parts = m.group(0).replace("-", " ").split()
                 for i, p in enumerate(parts):
@@ -86,16 +134,43 @@ def word_consensus(docs, known_word=None) -> dict[str, str]:
         return sum(any(x == y or (len(x) >= 5 and len(y) >= 5 and is_variant(x, y)) for y in neighbours[b])
                    for x in neighbours[a])
 
-    mapping: dict[str, str] = {}
+    def common(w: str) -> bool:  # a common word written with a capital, not a name
+        return w.lower() in lower_seen or (known_word is not None and known_word(w))
+
+    mapping = Consensus()
     for other in reversed(words):
-        if other.lower() in lower_seen or (known_word is not None and known_word(other)):
-            continue  # a common word written with a capital, not a name
+        if common(other):
+            continue
         cands = [c for c in words if len(doc_support[c]) >= 2 and len(doc_support[c]) > len(doc_support[other])
                  and is_variant(c, other)]
         cands = [c for c in cands if c not in _TITLES]  # "Presidency" is not a misspelt "President"
         if cands:
             mapping[other] = max(cands, key=lambda c: (overlap(other, c), len(doc_support[c]), count[c]))
+    if margin is not None:
+        _settle_ties(words, doc_support, neighbours, said_in, mapping, common, margin)
     return mapping
+
+
+def _settle_ties(words, doc_support, neighbours, said_in, mapping: Consensus, common, margin) -> None:
+    """Two spellings of one name part as many articles use, in name phrases sharing a
+    neighbour: the one the language model clearly prefers is the consensus."""
+    taken = set(mapping) | set(mapping.values())
+    by_initial: dict[str, list[str]] = defaultdict(list)  # variants start with the same letter
+    for w in words:
+        if w not in taken and w not in _TITLES:
+            by_initial[_fold(w)[0]].append(w)
+    pairs = [(a, b) for free in by_initial.values() for i, a in enumerate(free) for b in free[i + 1:]
+             if len(doc_support[a]) == len(doc_support[b]) and neighbours[a] & neighbours[b] and is_variant(a, b)]
+    for a, b in pairs:
+        if a in mapping or b in mapping:
+            continue
+        m = margin(a, b, said_in[a][:MARGIN_SENTENCES] + said_in[b][:MARGIN_SENTENCES])
+        if abs(m) < LM_TIE_MARGIN:
+            continue
+        canon, variant = (a, b) if m > 0 else (b, a)
+        if not common(variant) and variant not in mapping.values():  # no chains
+            mapping[variant] = canon
+            mapping.by_model.add(variant)
 
 
 def name_consensus(docs, ctx=None, mapping: dict[str, str] | None = None) -> list[Entity]:

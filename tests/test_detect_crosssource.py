@@ -6,7 +6,7 @@ import pytest
 from summarizer.detect.bilingual import bilingual_features, name_missing, number_mismatch
 from summarizer.detect.crosssource import conflicts
 from summarizer.document import Document, Sentence
-from summarizer.entities import edit_distance, is_variant, name_consensus, word_consensus
+from summarizer.entities import edit_distance, is_variant, name_consensus, spelling_margin_fn, word_consensus
 
 
 def doc(i, *sentences):
@@ -39,6 +39,20 @@ def test_name_consensus_finds_minority_spellings():
     ents = {e.canonical: e.variants for e in name_consensus(CLUSTER)}
     assert ents["Oleksandr Marchenko"] == [["Oleksandr Marchenka", "d3"]]
     assert ents["Margarethe Lindqvist"] == [["Margarete Lindqvist", "d3"]]
+
+
+def test_a_tie_between_two_spellings_is_settled_by_the_language_model_only_when_it_is_sure(ctx):
+    """One article each: no majority. SmolLM2 knows "Sergei Lavrov" (seeds 003/004); two
+    real surnames ("Schmidt", "Schmitt") it does not tell apart, and they stay apart."""
+    pair = [doc(1, "Foreign Minister Sergei Lavrov said on Monday that Moscow wanted talks.",
+                "Michael Schmidt of the university said the talks would be hard."),
+            doc(2, "Serguei Lavrov, Russia's foreign minister, says Moscow has no objections.",
+                "Michael Schmitt, a lawyer, filed the complaint on Monday.")]
+    assert word_consensus(pair) == {}  # without a language model a tie stays a tie
+    mapping = word_consensus(pair, margin=spelling_margin_fn(ctx))
+    assert mapping == {"Serguei": "Sergei"} and mapping.by_model == {"Serguei"}
+    ents = {e.canonical: e.variants for e in name_consensus(pair, mapping=mapping)}
+    assert ents == {"Sergei Lavrov": [["Serguei Lavrov", "d2"]]}
 
 
 def test_no_variants_in_consistent_cluster():
