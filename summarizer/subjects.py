@@ -9,7 +9,9 @@ President Emmanuel Macron agreed on the need to ease tensions" it wrote "French
 President Emmanuel Macron agreed ...". The check below finds the longest run of words
 the sentence shares with one of its evidence sentences, takes the names just before
 that run in both, and refuses a sentence that makes one doer two ("A and B" where the
-source has one) or leaves out a doer of "A and B".
+source has one), leaves out a doer of "A and B", or puts another in place of one
+("Russia and French President Emmanuel Macron agreed ..." for "Putin and ...": seeds
+000, 001 and 002 given alone).
 
 The correction is mechanical: the sentence's words in front of the predicate are
 replaced by its source's ("Kiev has called on the West ..."), no generator call (on the
@@ -19,7 +21,11 @@ sentence; of the second, 3.8 s and failed the check again).
 It is deliberately narrow: a different single name in front ("Ukraine has called"
 for "Kiev has called") is a paraphrase as often as an error and is not refused.
 Measured on the 899 sentences of the NeuS val summaries at 8d7a71c (headlines
-included): it fires on none; both seeds sentences above are refused.
+included): it fires on none; both seeds sentences above are refused. With the swap
+rule, against all the sentences of their stories as evidence: on the 212 sentences of
+the tool's NeuS val summaries (first 60 stories) it fires on none; on the 10,047
+sentences of the NeuS val and train reference summaries (human paraphrases) on 19,
+the same 19 as without it.
 """
 
 from __future__ import annotations
@@ -72,6 +78,30 @@ def _coordinated(span: list[str]) -> bool:
     return any(w in ("and", "&") and _names(span[:i]) and _names(span[i + 1:]) for i, w in enumerate(span))
 
 
+def _conjuncts(span: list[str]) -> list[set[str]]:
+    """The names of each side of the "and"s of a subject."""
+    out, cur = [], []
+    for w in span + ["and"]:
+        if w in ("and", "&"):
+            if _names(cur):  # "Tuesday’s" and "Tuesday's" are one name
+                out.append({re.sub(r"['’]s$", "", n.replace("’", "'")) for n in _names(cur)})
+            cur = []
+        else:
+            cur.append(w)
+    return out
+
+
+def _swapped(ours: list[str], theirs: list[str]) -> tuple[set[str], set[str]] | None:
+    """(our names, their names) of a doer of "A and B" the sentence puts another in place
+    of: a conjunct sharing no name with any of the source's, and a source conjunct
+    sharing none with ours ("Russia and French President Emmanuel Macron" for "Putin and
+    French President Emmanuel Macron"); titles told in another order share their name."""
+    a, b = _conjuncts(ours), _conjuncts(theirs)
+    new = [c for c in a if not any(c & d for d in b)]
+    lost = [d for d in b if not any(d & c for c in a)]
+    return (set().union(*new), set().union(*lost)) if new and lost else None
+
+
 def subject_conflict(text: str, evidence: Sequence[str]) -> SubjectConflict | None:
     """How ``text`` changes who did what its closest evidence sentence says, or None."""
     tokens = _words(text)
@@ -116,6 +146,11 @@ def subject_conflict(text: str, evidence: Sequence[str]) -> SubjectConflict | No
         dropped = sorted(n for n in set(their_names) - set(our_names) if n.lower() not in low)
         if dropped:
             problem = f"leaves {', '.join(dropped)} out of who {predicate!r}; its source says {' '.join(theirs)!r}"
+    elif _coordinated(ours) and _coordinated(theirs):
+        swap = _swapped(ours, theirs)
+        if swap and not any(n.lower() in low for n in swap[1]):
+            problem = (f"puts {', '.join(sorted(swap[0]))} in place of {', '.join(sorted(swap[1]))} among who "
+                       f"{predicate!r}; its source says {' '.join(theirs)!r}")
     if problem is None:
         return None
     subject = sentence[source_tokens[b0].start():source_tokens[b - 1].end()]

@@ -22,6 +22,19 @@ def test_a_doer_of_a_coordinated_subject_left_out_is_refused():
     assert conflict.corrected == "On Friday, Putin and French President Emmanuel Macron agreed on the need to ease tensions."
 
 
+def test_one_doer_of_a_coordinated_subject_put_in_place_of_another_is_refused():
+    # seeds 000+001+002: the generator wrote "Russia" for "Putin"; both are in the evidence
+    conflict = subject_conflict("Russia and French President Emmanuel Macron agreed on the need to ease tensions.",
+                                [CALL])
+    assert conflict and "puts Russia in place of Putin" in conflict.problem
+    assert conflict.corrected == CALL
+    # the same doers with their titles told another way, or an apostrophe typed another way
+    assert subject_conflict("Russian President Vladimir Putin and Macron agreed on the need to ease tensions.",
+                            [CALL]) is None
+    assert subject_conflict("Tuesday's primaries in Wisconsin and Minnesota serve as a barometer of strength.",
+                            ["Tuesday’s primaries in Wisconsin and Minnesota serve as a barometer of strength."]) is None
+
+
 def test_paraphrases_of_who_did_it_pass():
     assert subject_conflict("Putin and Macron agreed on the need to ease tensions.", [CALL]) is None
     # one name for another (the capital for the country) is a paraphrase as often as an error
