@@ -38,10 +38,10 @@ def run(docs: list[Document], ctx: Context) -> None:
             doc.language = _document_language(guesses) or langid.detect(text[:5000])[0] or ctx.config.target_lang
             target = ctx.config.target_lang
             if doc.language != target and sum(n for n, _, _ in guesses) < _MIN_LETTERS:
-                _, sure = langid.detect(text)
-                if sure < _SHORT_CONFIDENCE and langid.confidence(text, target) >= _DOC_LANGUAGE_IMPLAUSIBLE:
+                (_, sure), plausible = langid.detect(text), langid.confidence(text, target)
+                if sure < _SHORT_CONFIDENCE and plausible >= _DOC_LANGUAGE_IMPLAUSIBLE:
                     doc.notes.append(f"too short to tell its language (lingua: {doc.language} {sure:.2f}, "
-                                     f"{target} {langid.confidence(text, target):.2f}): read as {target}")
+                                     f"{target} {plausible:.2f}): read as {target}")
                     doc.language = target
             # (a language found by its script needs no second opinion)
             other, conf = langid.other_language(text) if doc.language in langid.languages else (None, 0.0)
