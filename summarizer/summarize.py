@@ -1486,18 +1486,20 @@ def _most_told(candidates: list[tuple[SummarySentence, frozenset[int], int]], va
     generated sentences all told Ukraine's call for vigilance, and Britain's offer was
     dropped for room. A generated sentence wins a tie with a source sentence."""
     order = sorted(candidates, key=lambda c: (-max((value[k] for k in c[1]), default=0.0), c[2]))
-    # (words used, facts told) -> (value, picked)
-    best: dict[tuple[int, frozenset[int]], tuple[float, list[int]]] = {(0, told): (0.0, [])}
+    # facts told -> (words used, value, picked): two picks telling the same facts are
+    # worth the same, so only the shorter is kept (states: at most one per set of facts;
+    # 40 candidates over 14 facts took 27 s keyed by words as well, 0.02 s so)
+    best: dict[frozenset[int], tuple[int, float, list[int]]] = {told: (0, 0.0, [])}
     for i, (s, facts, kind) in enumerate(order):
-        for (used, have), (total, picked) in list(best.items()):
+        for have, (used, total, picked) in list(best.items()):
             gain = sum(value[k] for k in facts - have)
             u = used + n(s)
             if gain <= 0 or u > room:
                 continue  # a sentence that tells nothing new is not worth its words
-            key, v = (u, have | facts), total + gain - 1e-6 * kind
-            if key not in best or v > best[key][0] + 1e-9:
-                best[key] = (v, picked + [i])
-    _, picked = max(best.values(), key=lambda b: b[0])
+            key, v = have | facts, total + gain - 1e-6 * kind
+            if key not in best or (u, -v) < (best[key][0], -best[key][1] - 1e-9):
+                best[key] = (u, v, picked + [i])
+    _, _, picked = max(best.values(), key=lambda b: b[1])
     return [order[i][0] for i in picked]
 
 

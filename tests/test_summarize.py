@@ -1172,3 +1172,32 @@ def test_cite_group_mates_adds_the_other_sources_of_a_cited_fact():
     short = cited("Storms flooded Varna, forcing 2,000 residents and 300 pets from their homes.", "d1", 0)
     assert summarize.cite_group_mates([short], docs, [flood]) == 0
     assert short.sources == ["d1"]
+
+
+def test_most_told_finds_the_best_set_of_facts_within_the_room():
+    """The knapsack against every subset, on small random cases: the facts it tells are
+    worth as much as the best subset's, each fact counted once, within the room."""
+    import itertools
+    import random
+
+    def n(s):
+        return len(s.text.split())
+
+    for trial in range(60):
+        rng = random.Random(trial)
+        n_facts = rng.randint(2, 6)
+        cands = [(summarize.SummarySentence(text=" ".join(["w"] * rng.randint(3, 30)), sources=[], evidence=[]),
+                  frozenset(rng.sample(range(n_facts), rng.randint(1, 2))), rng.randint(0, 1))
+                 for _ in range(rng.randint(2, 8))]
+        value = {k: rng.random() for k in range(n_facts)}
+        told = frozenset(rng.sample(range(n_facts), rng.randint(0, 1)))
+        room = rng.randint(10, 80)
+
+        def worth(chosen):
+            return sum(value[k] for k in frozenset().union(frozenset(), *(c[1] for c in chosen)) - told)
+
+        kept = summarize._most_told(cands, value, room, n, told)
+        assert sum(n(s) for s in kept) <= room
+        best = max(worth(comb) for r in range(len(cands) + 1) for comb in itertools.combinations(cands, r)
+                   if sum(n(c[0]) for c in comb) <= room)
+        assert abs(worth([c for c in cands if any(c[0] is k for k in kept)]) - best) < 1e-9
