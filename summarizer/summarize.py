@@ -1563,6 +1563,7 @@ def _fit(out: list[SummarySentence], untold: list[tuple[SummarySentence, float]]
         near |= {m for x in kept if x is not s for k in cites.get(id(x), ()) for m in facts[k].group.members}
         return bool(before & near)
 
+    leaning: list[SummarySentence] = []  # left out for want of their referent (noted once)
     while True:
         if sum(n(c[0]) for c in candidates) <= room:
             kept = [c[0] for c in candidates]  # all fit: a retelling may add detail, nothing to weigh
@@ -1572,11 +1573,14 @@ def _fit(out: list[SummarySentence], untold: list[tuple[SummarySentence, float]]
         if not stranded:
             break
         candidates = [c for c in candidates if c[0] not in stranded]
+        leaning += stranded
         for s in stranded:
             notes.append(f"left out {s.text[:60]!r}: it leans on a sentence the summary does not tell")
     for s in body:
         if s not in fixed and s not in kept:
             out.remove(s)
+            if s in leaning:
+                continue
             notes.append(f"dropped generated sentence {s.text[:60]!r} (the sentences kept tell more in the room) "
                          f"to keep the summary near {words} words")
     added = [s for s, _ in untold if s in kept]
@@ -1584,7 +1588,7 @@ def _fit(out: list[SummarySentence], untold: list[tuple[SummarySentence, float]]
         if s in kept:
             notes.append(f"added the source sentence of fact {s.text[:60]!r} ({len(s.sources)} source"
                          f"{'s' if len(s.sources) != 1 else ''}): no generated sentence told it")
-        else:
+        elif s not in leaning:
             notes.append(f"left out the untold fact {s.text[:60]!r}: no room within {LENGTH_SLACK:g} x "
                          f"{words} words")
     return added

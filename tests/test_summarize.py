@@ -420,6 +420,7 @@ def test_fit_counts_each_fact_once_and_keeps_no_sentence_without_its_referent():
     added = summarize._fit(out, [(talks, 0.8), (rail, 0.3)], [], facts, docs, words=30, notes=notes)
     assert added == [rail]
     assert any("leans on a sentence the summary does not tell" in n and "The talks" in n for n in notes)
+    assert sum("The talks" in n for n in notes) == 1  # one note says why, not a second "no room"
     # told with the meeting (here the lede), it stays
     meeting = said("The mayor met the finance minister in Sofia on Wednesday.", "d5", 0)
     meeting.note = summarize.LEDE
