@@ -359,6 +359,29 @@ def test_fit_lets_an_untold_important_fact_replace_a_generated_sentence_that_tel
     assert len(out) == 2 and any("left out the untold fact" in n for n in notes)
 
 
+def test_fit_fills_spare_room_with_sentences_that_tell_something_new():
+    """Seeds 000 and 001 alone: generated sentences citing none of the selected facts
+    were dropped "for room" from an 84-word summary with a target of 150."""
+    docs, by_id, facts, said = varna_facts()
+    storms = said("Storms flooded Varna on Tuesday and 2,000 residents left their homes.", "d1", 0)
+    mayor = said("Mayor Ivan Petrov said the city needs 30 million euros for the repairs.", "d1", 1)
+    rail = said("Rail services to the capital were suspended.", "d1", 2)
+    again = said("Residents left their homes in Varna after storms flooded it on Tuesday.", "d3", 0)  # no selected fact
+    green = said("The Green Party blamed years of neglect by the city government.", "d2", 1)  # no selected fact
+    out = [storms, mayor, rail, again, green]
+    notes: list[str] = []
+    # 11 + 13 kept, 1.2 x 40 = 48: 24 words of room for 7 + 12 + 11. The rail line (a
+    # selected fact) first; of the 17 words left, the retelling of the flood would fit
+    # but tells nothing new, the Green Party's charge does
+    assert summarize._fit(out, [], [], facts, docs, words=40, notes=notes) == []
+    assert out == [storms, mayor, rail, green]
+    assert len(notes) == 1 and "Residents left" in notes[0]
+    # with no room to spare, the sentence telling a selected fact keeps its place
+    out = [storms, mayor, green, rail]
+    summarize._fit(out, [], [], facts, docs, words=30, notes=[])
+    assert out == [storms, mayor, rail]
+
+
 def more_varna_facts():
     """varna_facts plus d2's Green Party (0.5), d3's flood report as a fact of its own
     (0.7) and a d5 article whose second sentence leans on its first (0.8)."""
@@ -448,6 +471,27 @@ def test_a_fact_is_told_only_by_a_close_sentence_that_keeps_its_names(ctx):
     assert any("Petrov" in t for t in texts) and not any("Engineers" in t for t in texts)
     assert not any("2,000" in t for t in texts)
     assert [score for _, score in untold] == sorted((score for _, score in untold), reverse=True)
+
+
+def test_a_short_cluster_does_not_offer_a_fact_a_roundup_sentence_cites(ctx):
+    """Seeds 000 and 001 alone: two facts the roundup cited took both places for added
+    facts, and the Putin-Macron call, told by both sources, was never offered."""
+    docs = cluster()
+    by_id = {d.id: d for d in docs}
+    facts = summarize.select_facts(docs, align.run(docs, ctx), ctx, words=80)
+    flood = next(f for f in facts if f.group.support >= 2)
+    embed = ctx.models.embedder.encode
+
+    def citing(doc_id, i):  # words far from the flood's, citing one source sentence
+        s = by_id[doc_id].sentences[i]
+        return summarize.SummarySentence(text="Water was everywhere.", sources=[doc_id],
+                                         evidence=[[doc_id, s.start, s.end]])
+
+    offered = summarize._untold_facts([citing("d4", 0)], facts, docs, embed, [], every=False)
+    assert any(s.text == " ".join(flood.text.split()) for s, _ in offered)
+    d, i = flood.group.members[0]
+    offered = summarize._untold_facts([citing(d, i)], facts, docs, embed, [], every=False)
+    assert not any(s.text == " ".join(flood.text.split()) for s, _ in offered)
 
 
 def test_shorten_trims_connectives_and_trailing_elaborations_but_keeps_attribution():
