@@ -184,8 +184,19 @@ OPINION_TITLE = re.compile(r"^\W*(?:opinion|op-ed|commentary|editorial|column)\s
 
 
 def news_title(doc: Document) -> str | None:
-    """The article's title, unless it is labelled as opinion (``OPINION_TITLE``)."""
-    return None if doc.title and OPINION_TITLE.match(doc.title) else doc.title
+    """The article's title, unless it is labelled as opinion (``OPINION_TITLE``); for
+    an article the tool translated, the translation of its title line."""
+    if not doc.title or OPINION_TITLE.match(doc.title):
+        return None
+    line = next((s for s in doc.sentences if _plain(s.text) == _plain(doc.title)), None)
+    return " ".join(line.english.split()) if line is not None else doc.title
+
+
+def _titles(docs: Sequence[Document]) -> set[str]:
+    """The articles' titles as written and as told in the target language: a line that
+    is one is no fact and no lede (a French article's translated title "Ukraine calls
+    the West to a hard line against Russia." opened a summary as its lede)."""
+    return {_plain(t) for d in docs for t in (d.title or "", news_title(d) or "")} - {""}
 
 
 def garbled(s) -> bool:
@@ -320,7 +331,7 @@ def select_facts(docs: list[Document], groups: list[FactGroup], ctx: Context, wo
     # rank-normalised centrality: its raw range is narrow (0.85-0.95) and corpus-dependent
     crank = cents.argsort().argsort() / max(1, len(groups) - 1)
     scored = []
-    titles = {_plain(d.title or "") for d in docs} - {""}
+    titles = _titles(docs)
     for g, c in zip(groups, crank):
         rep = _representative(g, by_id, titles)
         if rep is None:
@@ -1014,7 +1025,8 @@ def _lede(docs: list[Document], pool: Pool, latest: str | None, entities: list[E
     articles of the story's latest moment: readable alone, not garbled, in neutral words,
     ``LEDE_MIN_WORDS`` to ``LEDE_MAX_WORDS`` words, naming someone or something at
     least two articles name, demonyms aside (when any do), passing the same check as a
-    generated sentence. The names rule passes over a feature kicker (NeuS val: a
+    generated sentence, in the outlet's own words (not translated by this tool). The names
+    rule passes over a feature kicker (NeuS val: a
     town-hall story's "Imagine if the Los Angeles Rams had to play the Super Bowl ..."
     opened the summary, as the first reportable sentence of its article and the most
     central opening)."""
@@ -1022,7 +1034,7 @@ def _lede(docs: list[Document], pool: Pool, latest: str | None, entities: list[E
 
     if len(docs) < 2 or len(pool.items) < 3:
         return None
-    titles = {_plain(d.title or "") for d in docs} - {""}
+    titles = _titles(docs)
     told_by = Counter(w for d in docs for w in {w for text in [d.title or "", *(s.english for s in d.sentences)]
                                               for w in names_in(text)})
     # demonyms name no one ("American" in a kicker on "the wisdom of the American people")
@@ -1035,7 +1047,11 @@ def _lede(docs: list[Document], pool: Pool, latest: str | None, entities: list[E
         for k in own:
             s = d.sentences[pool.items[k][1]]
             text = " ".join(s.english.split())
-            if (garbled(s) or _plain(text) in titles or not LEDE_MIN_WORDS <= len(text.split()) <= LEDE_MAX_WORDS
+            # a sentence this tool translated is machine output, not the outlet's words
+            # (a French article's "vigilance and ferocity", for "fermeté", opened a
+            # summary in place of the generator's "vigilant and firm")
+            if (garbled(s) or s.translation is not None or _plain(text) in titles
+                    or not LEDE_MIN_WORDS <= len(text.split()) <= LEDE_MAX_WORDS
                     or not _reportable(text) or _LEANS_ON_CONTEXT.search(text)
                     or unattributed_loaded_term(text, pool.shared_terms)
                     or (story_names and not story_names & set(names_in(text)))):
@@ -1432,10 +1448,17 @@ def _untold_facts(out: list[SummarySentence], facts: list[Fact], docs: list[Docu
             if not before or float(np.max(told @ embed([before])[0])) < REFERENT_TOLD:
                 continue
         sims = told @ embed([text])[0]
-        # told: by a close sentence that keeps its names, or by one that says it again
-        # in other words (a summary sentence at SAME_SENTENCE; adding it would repeat it)
+        figures = _figures(text)
+        # told: by a close sentence that keeps its names, by one that says it again in
+        # other words (a summary sentence at SAME_SENTENCE; adding it would repeat it), or
+        # by one giving the same figures at SAME_FIGURE_REDUNDANT (a French article and an
+        # English one: "The Kremlin has deployed over 100,000 troops ..., according to the
+        # West" was added after a lede "Western officials say Russia has amassed over
+        # 100,000 troops ...", 0.884)
         if any((sims[i] >= TOLD and _keeps_names(out[i].text, text))
-               or (sims[i] >= SAME_SENTENCE and out[i].note != "headline") for i in range(len(out))):
+               or (out[i].note != "headline" and (sims[i] >= SAME_SENTENCE or (
+                   sims[i] >= SAME_FIGURE_REDUNDANT and figures and figures <= _figures(out[i].text))))
+               for i in range(len(out))):
             continue
         n = facts[k].group.support
         why = (f"{n} sources report this fact" if n > 1 else "a selected fact") + " and the generated text left it out"

@@ -494,6 +494,25 @@ def test_a_short_cluster_does_not_offer_a_fact_a_roundup_sentence_cites(ctx):
     assert not any(s.text == " ".join(flood.text.split()) for s, _ in offered)
 
 
+def test_a_fact_giving_the_figures_of_a_close_summary_sentence_is_told(ctx):
+    """A French article and an English one: "... over 100,000 troops ..., according to
+    the West" was added after a lede giving the same 100,000 troops in other words."""
+    lede = ("Regional officials say the floods have forced more than 140,000 people from their homes along the coast, "
+            "the worst damage in decades.")
+
+    def offered(fact_text):
+        docs = [make_doc("d1", [lede, fact_text], date="2031-05-13"), make_doc("d2", [fact_text], date="2031-05-13")]
+        group = align.FactGroup(members=[("d1", 1), ("d2", 0)], sources=["d1", "d2"], support=2, centrality=0.9,
+                                position=0.5, date="2031-05-13")
+        facts = [summarize.Fact(group, "d1", 1, fact_text, 0.9)]
+        s = docs[0].sentences[0]
+        out = [summarize.SummarySentence(text=lede, sources=["d1"], evidence=[["d1", s.start, s.end]])]
+        return summarize._untold_facts(out, facts, docs, ctx.models.embedder.encode, [], every=False)
+
+    assert offered("The government says 140,000 residents were moved to shelters after the floods.") == []
+    assert len(offered("The government says 14,000 residents were moved to shelters after the floods.")) == 1
+
+
 def test_shorten_trims_connectives_and_trailing_elaborations_but_keeps_attribution():
     assert summarize.shorten("Meanwhile, the city council voted to close the old harbour.") == \
         "The city council voted to close the old harbour."
@@ -1075,6 +1094,28 @@ def test_a_short_cluster_whose_headline_fails_gets_an_article_title(ctx):
     fallback = summarize_with(Broken(), docs, ctx)
     assert fallback.method == "extractive" and fallback.sentences[0].note == "headline"
     assert fallback.sentences[0].text.endswith("Varna.")
+
+
+def test_a_translated_articles_title_line_is_its_title_in_the_target_language(ctx):
+    """A French article's translated title line opened a summary as its lede."""
+    fr = make_doc("d5", ["Varna sous les eaux après les tempêtes de mardi dans la ville portuaire",
+                         "Environ 2 000 habitants de Varna ont dû quitter leurs maisons mardi après les inondations."],
+                  date="2031-05-13")
+    fr.language, fr.title = "fr", fr.sentences[0].text
+    for s, english in zip(fr.sentences, ["Varna under water after Tuesday's storms in the port city of Varna",
+                                         "About 2,000 residents of Varna had to leave their homes on Tuesday "
+                                         "after the floods."]):
+        s.language, s.translation = "fr", english
+    assert summarize.news_title(fr) == "Varna under water after Tuesday's storms in the port city of Varna"
+    assert summarize._titles([fr]) == {fr.title, summarize.news_title(fr)}
+    docs = [cluster()[0], fr]
+    pool = summarize.sentence_pool(docs, ctx)
+    found = summarize._lede(docs, pool, "2031-05-13", [])
+    # nor is any sentence this tool translated: the lede is an outlet's own words
+    assert found is not None and found[1].startswith("Storms flooded")
+    # a title that is not a line of the text stays as written
+    fr.title = "Inondations à Varna"
+    assert summarize.news_title(fr) == "Inondations à Varna"
 
 
 def test_an_articles_own_title_needs_no_attribution_a_paraphrase_does(ctx):
