@@ -513,6 +513,19 @@ def test_a_fact_giving_the_figures_of_a_close_summary_sentence_is_told(ctx):
     assert len(offered("The government says 14,000 residents were moved to shelters after the floods.")) == 1
 
 
+def test_an_earlier_moment_takes_at_most_two_selected_facts(ctx):
+    """Seeds 002 and 003 alone: five of the eight facts went to 2 January, told in one
+    dated sentence, and the summary of 30 January told three facts."""
+    docs = cluster()
+    docs[3] = make_doc("d4", ["Engineers warned on Monday that the old sea wall of Varna could fail in a strong storm.",
+                              "The city council voted to spend 4 million euros on new flood barriers.",
+                              "Fishermen in Varna said the harbour had silted up over the winter.",
+                              "A new ferry line to Istanbul opened in the port this month."], date="2031-04-20")
+    facts = summarize.select_facts(docs, align.run(docs, ctx), ctx, words=150)
+    assert sum(f.group.date == "2031-04-20" for f in facts) == summarize.EARLIER_FACTS
+    assert len(facts) == len({(f.doc_id, f.index) for f in facts}) >= 5
+
+
 def test_shorten_trims_connectives_and_trailing_elaborations_but_keeps_attribution():
     assert summarize.shorten("Meanwhile, the city council voted to close the old harbour.") == \
         "The city council voted to close the old harbour."
@@ -882,6 +895,10 @@ def test_what_may_be_told_on_its_own_from_the_sources():
     assert not summarize._reportable("Got a strong opinion on how to vote in this year's election?")
     assert not summarize._reportable("A vote for me is a vote for jobs, safety and lower taxes in Ohio.")
     assert summarize._reportable('"We will rebuild," Mayor Ivan Petrov said on Wednesday.')
+    # a pronoun opening the sentence counts too; "US" is a country
+    assert not summarize._reportable("You're trying to keep the water out of the port by praying.")
+    assert not summarize._reportable("Our city will rebuild the harbour, whatever it costs.")
+    assert summarize._reportable("The US said it would send 300 engineers to Varna.")
     # a loaded term is owned by its quotation marks or a reporting verb, not by a quote elsewhere
     assert summarize.unattributed_loaded_term("He is a career liar, calling it “a Russian plant.”") == "liar"
     assert summarize.unattributed_loaded_term("He called the vote “a bombshell”.") is None
