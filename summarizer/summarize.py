@@ -995,8 +995,10 @@ def generate(facts: list[Fact], docs: list[Document], ctx: Context, words: int,
     # an added fact goes where its rank puts it (before the first generated sentence
     # telling a less important fact: on the seeds, Kiev's call for vigilance leads, and
     # "Kuleba issued the call" follows it); earlier moments close the summary
-    for added in _fit(out, untold, earlier, facts, docs, words, notes):
+    added_sources = _fit(out, untold, earlier, facts, docs, words, notes)
+    for added in added_sources:
         out.insert(_place(added, out, facts, docs, embed), added)
+    _drop_retold_by_added(out, added_sources, notes)
     _keep_referents(out, docs, notes)
     if headline and (prompt_mode(docs) == "facts" or not any(s.note == "headline" for s in out)):
         _title_headline(out, docs, pool, embed, ctx.entities, notes)
@@ -1119,6 +1121,20 @@ def _open_with_lede(out: list[SummarySentence], docs: list[Document], pool: Pool
     at = next((i for i, s in enumerate(out) if s.note != "headline"), len(out))
     out.insert(at, _cite_pool(text, chk.evidence, pool, docs, LEDE, entities))
     notes.append(f"lede: {docs[pool.items[k][0]].id}'s opening sentence, the most central of the sources' openings")
+
+
+def _drop_retold_by_added(out: list[SummarySentence], added: list[SummarySentence], notes: list[str]) -> None:
+    """A generated sentence whose words an added source sentence tells (``_retells``),
+    figures included, gives way to it: the generator had cut the source sentence short
+    (seeds 002 and 003 alone: "Biden announced a small deployment of troops to Eastern
+    Europe ..." was the second half of "Kiev urged the West to remain ... as US President
+    Joe Biden announced a small deployment ...", which was added for Kiev's call)."""
+    for source in added:
+        for s in [x for x in out if x not in added and x.note not in ("headline", LEDE)]:
+            if _retells(source.text, s.text) and _figures(s.text) <= _figures(source.text):
+                out.remove(s)
+                notes.append(f"dropped generated sentence {s.text[:60]!r}: the added source sentence "
+                             f"{source.text[:60]!r} tells all of it")
 
 
 def _consensus_form(text: str, pool: Pool, notes: list[str]) -> str:
@@ -1332,7 +1348,17 @@ def _earlier_moments(out: list[SummarySentence], facts: list[Fact], docs: list[D
     if not latest:
         return []
     by_id = _by_id(docs)
-    cited = {d for s in out if s.note != "headline" for d in s.sources}
+
+    def earlier_doc(doc_id: str) -> bool:
+        date = by_id[doc_id].date
+        return bool(date) and (_parse(latest) - _parse(date)).days > DATE_GAP_DAYS
+
+    # an earlier moment is told by a sentence citing only articles of earlier moments: one
+    # that also cites the latest tells the latest news (seeds 002 and 003 alone: "Biden
+    # announced a small deployment of troops ..." of 30 January, citing the 2 January
+    # article too, left that moment untold)
+    cited = {d for s in out if s.note != "headline" and s.sources and all(map(earlier_doc, s.sources))
+             for d in s.sources}
     by_date: dict[str, list[int]] = {}
     for k, f in enumerate(facts):
         d = f.group.date

@@ -226,6 +226,38 @@ def test_earlier_moments_say_when_and_keep_capitals():
         == "On 6 December 2021, Russia warned of floods."
 
 
+def test_an_earlier_moment_is_told_only_by_a_sentence_citing_earlier_articles_alone(ctx):
+    """Seeds 002 and 003 alone: a 30 January sentence that also cited the 2 January
+    article left that moment untold."""
+    docs = cluster()
+    facts = summarize.select_facts(docs, align.run(docs, ctx), ctx, words=150)
+    assert any(f.doc_id == "d4" for f in facts)
+    pool = summarize.sentence_pool(docs, ctx)
+    by_id = {d.id: d for d in docs}
+
+    def citing(*doc_ids):
+        spans = [[d, by_id[d].sentences[0].start, by_id[d].sentences[0].end] for d in doc_ids]
+        return summarize.SummarySentence(text="Storms flooded Varna.", sources=list(doc_ids), evidence=spans)
+
+    ctx.models._generator = Broken()  # each moment is then told by its source sentence
+    try:
+        told = summarize._earlier_moments([citing("d1", "d4")], facts, docs, "2031-05-14", [], pool, ctx)
+        assert [s.sources for s in told] == [["d4"]] and told[0].text.startswith("On 20 April 2031")
+        assert summarize._earlier_moments([citing("d4")], facts, docs, "2031-05-14", [], pool, ctx) == []
+    finally:
+        ctx.models._generator = None
+
+
+def test_a_generated_sentence_an_added_source_sentence_tells_gives_way_to_it():
+    source = summarize.SummarySentence(text="Officials said on Tuesday that storms flooded Varna as rail services to "
+                                            "the capital were suspended.", sources=["d1"], evidence=[])
+    cut = summarize.SummarySentence(text="Rail services to the capital were suspended.", sources=["d1"], evidence=[])
+    other = summarize.SummarySentence(text="Mayor Ivan Petrov asked for 30 million euros.", sources=["d1"], evidence=[])
+    out, notes = [cut, source, other], []
+    summarize._drop_retold_by_added(out, [source], notes)
+    assert out == [source, other] and "Rail services" in notes[0]
+
+
 def test_parse_output_headline_and_sentences():
     raw = ("**Headline: Floods hit Varna**\n\nStorms flooded Varna on Tuesday. About 2,000 people left [1]. "
            "Mayor Ivan Petrov asked for 30 million euros.")
