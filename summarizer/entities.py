@@ -127,7 +127,9 @@ def word_consensus(docs, known_word=None, margin=None) -> Consensus:
             for m in _CAP_PHRASE.finditer(text):
                 parts = m.group(0).replace("-", " ").split()
                 for i, p in enumerate(parts):
-                    neighbours[p].update(parts[max(0, i - 1):i] + parts[i + 1:i + 2])
+                    # a title is no part of the name ("President Vladimir Putin" and
+                    # "President Volodimir Zelenski" share no name part)
+                    neighbours[p].update(x for x in parts[max(0, i - 1):i] + parts[i + 1:i + 2] if x not in _TITLES)
     words = sorted(doc_support, key=lambda w: (-len(doc_support[w]), -count[w], w))
 
     def overlap(a: str, b: str) -> int:
@@ -144,6 +146,10 @@ def word_consensus(docs, known_word=None, margin=None) -> Consensus:
         cands = [c for c in words if len(doc_support[c]) >= 2 and len(doc_support[c]) > len(doc_support[other])
                  and is_variant(c, other)]
         cands = [c for c in cands if c not in _TITLES]  # "Presidency" is not a misspelt "President"
+        # a name part is another's variant only beside the same names (or their variants):
+        # seeds 003 and 004 alone, "Volodimir Zelenski" became "Vladimir Zelenski", as
+        # "Vladimir" (Putin) was the only spelling close to it that more articles used
+        cands = [c for c in cands if not (neighbours[other] and neighbours[c]) or overlap(other, c) > 0]
         if cands:
             mapping[other] = max(cands, key=lambda c: (overlap(other, c), len(doc_support[c]), count[c]))
     if margin is not None:
