@@ -34,6 +34,9 @@ class Repair:
     # gate a guarded rewrite must pass: after <= before - repair.BETTER_BY); None when
     # the rewrite was not re-scored (refused by the guard, names only, no detection)
     rescored: list[float] | None = None
+    # the rewrite scored better, but detection still flags it (its score after is at or
+    # over the threshold): later stages treat it as still garbled
+    still_flagged: bool = False
 
 
 @dataclass

@@ -83,7 +83,8 @@ def report_to_markdown(report: "Report") -> str:
                     if s.repair.partial:
                         rep += f" ({_md_escape(s.repair.partial)})"
                     if s.repair.rescored:
-                        rep += " (detection {:.2f} → {:.2f})".format(*s.repair.rescored)
+                        rep += " (detection {:.2f} → {:.2f}{})".format(
+                            *s.repair.rescored, ", still flagged: kept out of the summary" if s.repair.still_flagged else "")
                 else:
                     rep = f"✘ not applied ({_md_escape(s.repair.guard)})"
                 shown = _md_escape(_one_line(s.text, 200))

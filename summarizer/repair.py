@@ -730,7 +730,8 @@ def run(docs: list[Document], ctx: Context, repairer: Repairer | None = None) ->
             text = it.candidate if it.candidate else sent.english
             sent.repair = Repair(text=text, applied=it.applied, guard="ok" if it.applied else it.guard,
                                  candidates=it.tries, model=model, partial=it.partial if it.applied else "",
-                                 rescored=it.rescored)
+                                 rescored=it.rescored,
+                                 still_flagged=bool(it.applied and it.rescored and it.rescored[1] >= threshold))
         st = repairer.stats
         per = st["seconds"] / max(1, len(items))
         ctx.note("repair", f"{len(items)} flagged sentence(s): {st['repaired']} repaired ({st['partial']} of them "

@@ -100,6 +100,8 @@ def _sentence_tip(sent: Sentence) -> str:
             state += f"; {sent.repair.partial}"
         if sent.repair.applied and sent.repair.rescored:
             state += "; detection {:.2f} → {:.2f}".format(*sent.repair.rescored)
+            if sent.repair.still_flagged:
+                state += ", still flagged: kept out of the summary"
         parts.append(f"<span class='rc'>repair ({esc(state)})</span> {esc(sent.repair.text)}")
     return "<br>".join(parts)
 

@@ -239,6 +239,30 @@ def test_detection_scores_of_an_applied_rewrite_are_reported(fresh_ctx):
     assert not refused.sentences[0].repair.applied and refused.sentences[0].repair.rescored is None
 
 
+def test_a_repair_detection_still_flags_stays_garbled_for_the_summary(fresh_ctx):
+    """Seeds 003 and 004 alone: a repair kept 1 of 5 edits, scored 0.691 -> 0.635, and
+    the sentence was added to the summary as a source sentence."""
+    from summarizer.render import report_to_markdown
+    from summarizer.summarize import garbled
+
+    def repaired(after):
+        doc = make_doc("d1", ["The harbour is quiet.", GARBLED], flagged=(1,))
+        doc.sentences[1].reasons = [Reason("stray_honorific", "'sir.' before a name", None, 1.0)]
+        rep = repair.Repairer(fresh_ctx, generator=ScriptedGenerator(
+            ["Mr. Okafor told reporters in Lagos that the port will see no reopening before 2025."]))
+        rep._assessor = FixedScores(0.9, after)
+        repair.run([doc, make_doc("d2", OTHER)], fresh_ctx, repairer=rep)
+        return doc
+
+    doc = repaired(0.62)  # better by more than the margin, still over the 0.5 threshold
+    r = doc.sentences[1].repair
+    assert r.applied and r.still_flagged and garbled(doc.sentences[1])
+    assert "still flagged: kept out of the summary" in report_to_markdown(Report(documents=[doc]))
+    assert Report.from_json(Report(documents=[doc]).to_json()).documents[0].sentences[1].repair.still_flagged
+    doc = repaired(0.3)
+    assert not doc.sentences[1].repair.still_flagged and not garbled(doc.sentences[1])
+
+
 def test_repair_segments_applies_guarded_rewrites(fresh_ctx):
     gen = ScriptedGenerator(["Mr. Okafor told reporters in Lagos that the port will see no reopening before 2025."])
     rep = repair.Repairer(fresh_ctx, generator=gen)
