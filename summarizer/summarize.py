@@ -1041,11 +1041,10 @@ def _lede(docs: list[Document], pool: Pool, latest: str | None, entities: list[E
     articles of the story's latest moment: readable alone, not garbled, in neutral words,
     ``LEDE_MIN_WORDS`` to ``LEDE_MAX_WORDS`` words, naming someone or something at
     least two articles name, demonyms aside (when any do), passing the same check as a
-    generated sentence, in the outlet's own words (not translated by this tool). The names
-    rule passes over a feature kicker (NeuS val: a
-    town-hall story's "Imagine if the Los Angeles Rams had to play the Super Bowl ..."
-    opened the summary, as the first reportable sentence of its article and the most
-    central opening)."""
+    generated sentence, in the outlet's own words (not translated by this tool). The
+    names rule passes over a feature kicker (NeuS val: a town-hall story's "Imagine if
+    the Los Angeles Rams had to play the Super Bowl ..." opened the summary, as the first
+    reportable sentence of its article and the most central opening)."""
     from .align import DATE_GAP_DAYS, _parse
 
     if len(docs) < 2 or len(pool.items) < 3:
