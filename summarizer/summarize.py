@@ -1505,8 +1505,8 @@ def _untold_facts(out: list[SummarySentence], facts: list[Fact], docs: list[Docu
     return added
 
 
-# capitalised too, as a sentence opens ("You're trying to keep the pressure down ...", a
-# garbled seed sentence detection missed, was added to a summary); "US" is no "us"
+# capitalised too, as a sentence opens (a garbled second-person sentence of seed 002,
+# which detection missed, was added to a summary); "US" is no "us"
 _PERSONAL = re.compile(r"\b(?:I|[Mm]e|[Mm]y|[Ww]e|[Uu]s|[Oo]ur|[Yy]ou|[Yy]our)\b")
 
 
