@@ -325,10 +325,15 @@ def _novelty(text: str, covered: set[str]) -> float:
     return len(new) / (len(new) + 1)
 
 
+_YEAR = re.compile(r"(?<![\d,.])(?:19|20)\d\d(?![\d,.]\d)")
+
+
 def _figures(text: str) -> set[str]:
     """The numbers of a sentence that are figures: three digits or more, years aside
-    (a day of the month or a small count is shared by unrelated facts too)."""
-    return {n for n in numbers_in(text) if not (len(n) <= 2 or (len(n) == 4 and n[:2] in ("19", "20")))}
+    (a day of the month or a small count is shared by unrelated facts too). A year is
+    written as one: "2,000" (people, troops) is a figure."""
+    years = set(_YEAR.findall(text))
+    return {n for n in numbers_in(text) if not (len(n) <= 2 or n in years)}
 
 
 def select_facts(docs: list[Document], groups: list[FactGroup], ctx: Context, words: int) -> list[Fact]:

@@ -738,6 +738,9 @@ def test_comma_splice_is_split_but_reporting_clauses_lists_and_places_are_not():
 
 def test_two_facts_of_one_moment_with_the_same_figure_count_once(ctx):
     assert summarize._figures("On 2 January 2022, more than 100,000 troops and 1,150 UK soldiers") == {"100000", "1150"}
+    # a year is written as one: "2,000" people is a figure, the 1990s are not
+    assert summarize._figures("In 2014, 2,000 people left; in the 1990s, 2.000 more") == {"2000"}
+    assert summarize._figures("About 2000 people fled in 2000.") == set()
     # two groups (the officials' count; the build-up since October) at cosine 0.89: under
     # REDUNDANT, but they give the same figure on the same day
     docs = [
