@@ -1052,7 +1052,9 @@ def _lede(docs: list[Document], pool: Pool, latest: str | None, entities: list[E
     reportable sentence of its article and the most central opening)."""
     from .align import DATE_GAP_DAYS, _parse
 
-    if len(docs) < 2 or len(pool.items) < 3:
+    # one article: its opening (seed 000 alone: without a lede, the added source
+    # sentences on Biden's and France's troops, ranked above Ukraine's call, went first)
+    if not docs or len(pool.items) < 3:
         return None
     titles = _titles(docs)
     told_by = Counter(w for d in docs for w in {w for text in [d.title or "", *(s.english for s in d.sentences)]
@@ -1457,9 +1459,12 @@ def _untold_facts(out: list[SummarySentence], facts: list[Fact], docs: list[Docu
     selected fact of the story's latest moment is a candidate, since the 1.5B generator
     drops whole lines, and which ones changes with small changes to the list (on the
     seeds: France's troops for Romania, the UK offer, Russia's demands). Otherwise only
-    facts most sources report, at most ``MAX_ADDED_FACTS``. Whether a candidate is told
+    facts most sources report (a single article's: any), at most ``MAX_ADDED_FACTS``. Whether a candidate is told
     is decided by ``_fit``, against the length target."""
-    majority = max(2, (len(docs) + 1) // 2)
+    # one article: every fact is "reported by all sources" (seed 000 alone: the roundup
+    # copied three long lead sentences and was cut off at 105 words of 150, and no
+    # selected fact was offered: Biden's troops, France's, the Putin-Macron call)
+    majority = max(2, (len(docs) + 1) // 2) if len(docs) > 1 else 1
     shared = shared_terms(docs)
     earlier = _earlier_dates([f.group for f in facts])
     key = sorted((k for k, f in enumerate(facts)

@@ -526,6 +526,24 @@ def test_a_short_cluster_does_not_offer_a_fact_a_roundup_sentence_cites(ctx):
     assert not any(s.text == " ".join(flood.text.split()) for s, _ in offered)
 
 
+def test_a_single_article_offers_its_untold_facts(ctx):
+    """Seed 000 alone: the roundup was cut off at 105 words of 150 and no selected fact
+    was offered, since none was reported by two sources."""
+    docs = cluster()[:1]
+    facts = summarize.select_facts(docs, align.run(docs, ctx), ctx, words=80)
+    lede = docs[0].sentences[0]
+    told = [summarize.SummarySentence(text=lede.text, sources=["d1"], evidence=[["d1", lede.start, lede.end]])]
+    offered = [s.text for s, _ in summarize._untold_facts(told, facts, docs, ctx.models.embedder.encode, [],
+                                                          every=False)]
+    assert any("Petrov" in t for t in offered)
+    assert not any("2,000" in t for t in offered)  # the lede tells it
+    assert len(offered) <= summarize.MAX_ADDED_FACTS
+    # and its opening sentence leads, so added facts go after it, not before
+    pool = summarize.sentence_pool(docs, ctx)
+    found = summarize._lede(docs, pool, "2031-05-13", [])
+    assert found is not None and found[1] == lede.text
+
+
 def test_a_fact_giving_the_figures_of_a_close_summary_sentence_is_told(ctx):
     """A French article and an English one: "... over 100,000 troops ..., according to
     the West" was added after a lede giving the same 100,000 troops in other words."""
