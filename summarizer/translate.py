@@ -19,6 +19,7 @@ import numpy as np
 from .context import Context
 from .document import Document
 from .segment import split_sentences
+from .typography import ENGLISH_ABBREVIATIONS, restore_abbreviations
 
 # Cross-lingual cosine (multilingual-e5-small) of a sentence and its translation, MLQE-PE
 # dev, first 200 a pair (ru, et, ne, si): 5th percentile 0.85-0.86 (median 0.89-0.91);
@@ -124,7 +125,7 @@ def run(docs: list[Document], ctx: Context) -> None:
         outputs = translator.translate([s.text for s in sentences], lang, target, on_done=progress)
         done = start + len(sentences)
         for sent, out in zip(sentences, outputs):
-            sent.translation = out
+            sent.translation = restore_abbreviations(out, ENGLISH_ABBREVIATIONS) if target == "en" else out
             sent.translation_backend = translator.name
         kind = "the generator as a fallback translator" if translator.kind == "generator" else translator.name
         doc.notes.append(f"{len(sentences)} sentence(s) translated {lang}->{target} by {kind}")

@@ -4,7 +4,8 @@ written in other scripts.
 The 1.5B generator (Qwen2.5-Coder via llama.cpp) spaces out dotted abbreviations: "U.S."
 comes back as "U. S.", and at times loses a letter ("a rapt U.S. Senate" -> "a rapt U.
 Senate"; NeuS val, 4 of the first 40 summaries). The reference text (the original
-sentence for a repair, the sources for a summary) gives the right form.
+sentence for a repair, the sources for a summary; for a translation into English,
+``ENGLISH_ABBREVIATIONS``) gives the right form.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ def restore_abbreviations(text: str, reference: str) -> str:
         abbr, word = m
         text = re.sub(rf"(?<![\w.]){re.escape(abbr[:2])} {word}\b", f"{abbr} {word}", text)
     return text
+
+
+# Machine translation into English spaces these out too (Bergamot pt->en: "O presidente
+# americano" -> "U. S. President"), and a lone article gives no reference to restore them
+# from. Only country and union abbreviations: spaced initials before a surname are a
+# person's ("J. K. Rowling").
+ENGLISH_ABBREVIATIONS = "U.S. U.K. U.N. E.U."
 
 
 def ascii_digits(text: str) -> str:

