@@ -81,6 +81,11 @@ def test_bilingual_numbers_and_names():
     assert number_mismatch("35%의 직원은", "Thirty-five percent of the staff") == ([], [])
     assert number_mismatch("联邦法官在12月的裁决中", "A federal judge in a December ruling") == ([], [])
     assert number_mismatch("Au murit 12 oameni în 2021.", "Twelve people died in May.") == (["2021"], [])
+    # a number with a scale word is its value ("100 mil" is 100,000; "2,5 milhões" 2.5 million)
+    assert number_mismatch("Mais de 100 mil soldados em 2021.", "More than 100,000 soldiers in 2021.") == ([], [])
+    assert number_mismatch("2,5 milhões de pessoas", "2.5 million people") == ([], [])
+    assert number_mismatch("langes 4,8 miljonilt", "fell from 4.8 million") == ([], [])  # digits match as before
+    assert number_mismatch("Mais de 100 mil soldados.", "More than 200,000 soldiers.") == (["100"], ["200000"])
     assert name_missing("Au murit 12 oameni în Brașov.", "12 people died in the city.") == ["Brașov"]
     feats, findings, _ = bilingual_features("Au murit 12 oameni.", "15 people died.", 0.8)
     assert feats["bi_num_added"] == 1 and any(f.code == "number_mismatch" for f in findings)

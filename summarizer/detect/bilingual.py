@@ -19,9 +19,34 @@ _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z\u00c0-\u00de][a-z\u00df-\u024f]{2,}\b")
 
 
-def _numbers(text: str) -> list[str]:
-    # "4,5" and "4.5" and "4 500" differ by locale: compare digits only (ASCII: "٣٠" is 30)
-    return [re.sub(r"\D", "", n) for n in _NUM.findall(ascii_digits(text))]
+# A number with a scale word is that many thousands, millions or billions: "100 mil
+# soldados" (pt) is the "100,000 soldiers" of its English translation, "2,5 milhões" its
+# "2.5 million" (digit by digit, 100 against 100000 was a number mismatch both ways).
+# Latin-script words (inflected forms by their stems); Spanish "billón" (10^12) left out.
+_SCALE_STEMS = ((1_000, r"thousand|mil|mila|mille|tausend|tuhat|tuhande\w*|mii"),
+                (1_000_000, r"million\w*|milh[aã]o|milh[oõ]es|mill[oó]n\w*|milion\w*|milioane|miljon\w*"),
+                (1_000_000_000, r"billion\w*|milliard\w*|miliard\w*|miljard\w*|bilh[aã]o|bilh[oõ]es"))
+_SCALED = re.compile(r"(\d+(?:[.,]\d+)*)\s+(?:de\s+)?(?:%s)\b" % "|".join(f"({p})" for _, p in _SCALE_STEMS),
+                     re.IGNORECASE)
+
+
+def _number_forms(text: str) -> list[tuple[str, set[str]]]:
+    """Each number of ``text``: its digits ("4,5" and "4.5" and "4 500" differ by locale,
+    so digits only; ASCII: "٣٠" is 30), and the forms it may take in a translation (the
+    digits; with a scale word after it, also its value's digits). A lone separator
+    before 1-2 digits is then a decimal mark ("2,5" and "2.5" milhões / million)."""
+    text = ascii_digits(text)
+    scaled: dict[int, str] = {}
+    for m in _SCALED.finditer(text):
+        scale = next(v for (v, _), g in zip(_SCALE_STEMS, m.groups()[1:]) if g)
+        dec = re.fullmatch(r"(\d+)[.,](\d{1,2})", m.group(1))
+        value = float(f"{dec.group(1)}.{dec.group(2)}") if dec else float(re.sub(r"\D", "", m.group(1)))
+        scaled[m.start(1)] = str(int(round(value * scale)))
+    out = []
+    for m in _NUM.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        out.append((digits, {digits, scaled[m.start()]} if m.start() in scaled else {digits}))
+    return out
 
 
 def _fold(word: str) -> str:
@@ -54,10 +79,11 @@ def _spelled_numbers(mt: str) -> set[str]:
 def number_mismatch(src: str, mt: str) -> tuple[list[str], list[str]]:
     """Source numbers the translation lacks (in digits, words or a month's name) and
     translation numbers (in digits) the source lacks."""
-    s, m = _numbers(src), _numbers(mt)
-    spelled = _spelled_numbers(mt) if any(n not in m for n in s) else set()
-    missing = [n for n in s if n not in m and n.lstrip("0") not in spelled]
-    added = [n for n in m if n not in s]
+    s, m = _number_forms(src), _number_forms(mt)
+    s_forms, m_forms = set().union(*(f for _, f in s)), set().union(*(f for _, f in m))
+    spelled = _spelled_numbers(mt) if any(not f & m_forms for _, f in s) else set()
+    missing = [n for n, f in s if not f & m_forms and n.lstrip("0") not in spelled]
+    added = [n for n, f in m if not f & s_forms]
     return missing, added
 
 
