@@ -1459,8 +1459,8 @@ def _untold_facts(out: list[SummarySentence], facts: list[Fact], docs: list[Docu
     selected fact of the story's latest moment is a candidate, since the 1.5B generator
     drops whole lines, and which ones changes with small changes to the list (on the
     seeds: France's troops for Romania, the UK offer, Russia's demands). Otherwise only
-    facts most sources report (a single article's: any), at most ``MAX_ADDED_FACTS``. Whether a candidate is told
-    is decided by ``_fit``, against the length target."""
+    facts most sources report (a single article's: any), at most ``MAX_ADDED_FACTS``.
+    Whether a candidate is told is decided by ``_fit``, against the length target."""
     # one article: every fact is "reported by all sources" (seed 000 alone: the roundup
     # copied three long lead sentences and was cut off at 105 words of 150, and no
     # selected fact was offered: Biden's troops, France's, the Putin-Macron call)
