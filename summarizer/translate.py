@@ -12,12 +12,16 @@ own (``align_source``), for the same bilingual evidence.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections import defaultdict
 
 import numpy as np
 
 from .context import Context
 from .document import Document
+from .entities import _fold
+from .models.langid import main_script
 from .segment import split_sentences
 from .typography import ENGLISH_ABBREVIATIONS, restore_abbreviations
 
@@ -91,6 +95,53 @@ def _attach_sources(doc: Document, ctx: Context) -> None:
                      f"sentences aligned to its {len(source)} sentences")
 
 
+# A person's name, in a Latin-script source, is written in the translation as the source
+# writes it: a translator that "translates" it spells another person, or the same one
+# in another convention (the generator turned a Spanish article's "Dmytro Kuleba" into
+# "Dmitry Kuleba"; name consensus then saw a third spelling). A name word is recognised
+# by its neighbour: a capitalised word beside it that source and translation share
+# ("Kuleba"), where the word itself differs but is alike (same first letter, difflib
+# ratio >= NAME_ALIKE, accents folded). An English word of a title ("President Biden" for
+# "Presidente Biden", "Minister" for "Ministro") is no name: a word the English word list
+# counts at least COMMON_WORD times is left as translated.
+NAME_ALIKE = 0.6
+COMMON_WORD = 1000
+_CAPITALISED = re.compile(r"[A-Z\u00c0-\u00de][\w\u00c0-\u024f]*(?:['’-][\w\u00c0-\u024f]+)*")
+
+
+def _name_pairs(text: str) -> list[tuple[re.Match, re.Match]]:
+    """Neighbouring capitalised words (one space between them), as regex matches."""
+    words = list(_CAPITALISED.finditer(text))
+    return [(a, b) for a, b in zip(words, words[1:]) if text[a.end():b.start()] == " "]
+
+
+def keep_source_names(source: str, translation: str, common=None) -> str:
+    """``translation`` with the name words it respelt written as ``source`` writes them.
+    ``common(word)``: the word's count in the English word list (default: lexicon's)."""
+    if main_script(source) != "LATIN":
+        return translation
+    if common is None:
+        from .lexicon import word_count as common
+    src_pairs = _name_pairs(source)
+    src_words = {m.group(0) for pair in src_pairs for m in pair}
+    fixes: dict[str, str] = {}
+    for a, b in _name_pairs(translation):
+        for word, neighbour, first in ((a, b, True), (b, a, False)):
+            w, n = word.group(0), neighbour.group(0)
+            if w in src_words or n not in src_words or common(w) >= COMMON_WORD:
+                continue
+            for sa, sb in src_pairs:
+                v, sn = (sa.group(0), sb.group(0)) if first else (sb.group(0), sa.group(0))
+                if sn != n or v == w or v in translation:
+                    continue
+                fw, fv = _fold(w), _fold(v)
+                if fw[:1] == fv[:1] and difflib.SequenceMatcher(None, fw, fv).ratio() >= NAME_ALIKE:
+                    fixes[w] = v
+    for w, v in fixes.items():
+        translation = re.sub(rf"(?<![\w-]){re.escape(w)}(?![\w-])", v, translation)
+    return translation
+
+
 def run(docs: list[Document], ctx: Context) -> None:
     target = ctx.config.target_lang
     for doc in docs:
@@ -125,6 +176,7 @@ def run(docs: list[Document], ctx: Context) -> None:
         outputs = translator.translate([s.text for s in sentences], lang, target, on_done=progress)
         done = start + len(sentences)
         for sent, out in zip(sentences, outputs):
+            out = keep_source_names(sent.text, out)
             sent.translation = restore_abbreviations(out, ENGLISH_ABBREVIATIONS) if target == "en" else out
             sent.translation_backend = translator.name
         kind = "the generator as a fallback translator" if translator.kind == "generator" else translator.name

