@@ -21,6 +21,7 @@ import numpy as np
 from .context import Context
 from .document import Document
 from .entities import _fold
+from .lexicon import word_count
 from .models.langid import main_script
 from .segment import split_sentences
 from .typography import ENGLISH_ABBREVIATIONS, restore_abbreviations
@@ -115,20 +116,17 @@ def _name_pairs(text: str) -> list[tuple[re.Match, re.Match]]:
     return [(a, b) for a, b in zip(words, words[1:]) if text[a.end():b.start()] == " "]
 
 
-def keep_source_names(source: str, translation: str, common=None) -> str:
-    """``translation`` with the name words it respelt written as ``source`` writes them.
-    ``common(word)``: the word's count in the English word list (default: lexicon's)."""
+def keep_source_names(source: str, translation: str) -> str:
+    """``translation`` with the name words it respelt written as ``source`` writes them."""
     if main_script(source) != "LATIN":
         return translation
-    if common is None:
-        from .lexicon import word_count as common
     src_pairs = _name_pairs(source)
     src_words = {m.group(0) for pair in src_pairs for m in pair}
-    fixes: dict[str, str] = {}
+    fixes: dict[tuple[int, int], str] = {}  # by position: two people may share a respelt first name
     for a, b in _name_pairs(translation):
         for word, neighbour, first in ((a, b, True), (b, a, False)):
             w, n = word.group(0), neighbour.group(0)
-            if w in src_words or n not in src_words or common(w) >= COMMON_WORD:
+            if w in src_words or n not in src_words or word_count(w) >= COMMON_WORD:
                 continue
             for sa, sb in src_pairs:
                 v, sn = (sa.group(0), sb.group(0)) if first else (sb.group(0), sa.group(0))
@@ -136,9 +134,9 @@ def keep_source_names(source: str, translation: str, common=None) -> str:
                     continue
                 fw, fv = _fold(w), _fold(v)
                 if fw[:1] == fv[:1] and difflib.SequenceMatcher(None, fw, fv).ratio() >= NAME_ALIKE:
-                    fixes[w] = v
-    for w, v in fixes.items():
-        translation = re.sub(rf"(?<![\w-]){re.escape(w)}(?![\w-])", v, translation)
+                    fixes[word.span()] = v
+    for (start, end), v in sorted(fixes.items(), reverse=True):
+        translation = translation[:start] + v + translation[end:]
     return translation
 
 

@@ -264,6 +264,9 @@ def test_a_translation_keeps_the_sources_spelling_of_a_name():
         "The foreign minister, Dmytro Kuleba, made a call."
     assert keep_source_names("O ministro Dmytro Kuleba falou.", "Minister Dmytro Kuleva spoke.") == \
         "Minister Dmytro Kuleba spoke."
+    # each word by its own neighbour
+    assert keep_source_names("Dmitri Peskov y Dmytro Kuleba hablaron.", "Dmitry Peskov and Dmitry Kuleba spoke.") == \
+        "Dmitri Peskov and Dmytro Kuleba spoke."
     # a title is translated, not a name; nor are names that share no neighbour
     for src, mt in [("El Presidente Biden habló.", "President Biden spoke."),
                     ("El Papa Francisco habló.", "Pope Francis spoke."),
