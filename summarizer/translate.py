@@ -174,8 +174,9 @@ def run(docs: list[Document], ctx: Context) -> None:
         outputs = translator.translate([s.text for s in sentences], lang, target, on_done=progress)
         done = start + len(sentences)
         for sent, out in zip(sentences, outputs):
-            out = keep_source_names(sent.text, out)
-            sent.translation = restore_abbreviations(out, ENGLISH_ABBREVIATIONS) if target == "en" else out
+            if target == "en":  # both rules read English (its word list, its abbreviations)
+                out = restore_abbreviations(keep_source_names(sent.text, out), ENGLISH_ABBREVIATIONS)
+            sent.translation = out
             sent.translation_backend = translator.name
         kind = "the generator as a fallback translator" if translator.kind == "generator" else translator.name
         doc.notes.append(f"{len(sentences)} sentence(s) translated {lang}->{target} by {kind}")
