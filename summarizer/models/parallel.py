@@ -78,6 +78,17 @@ def longest_common_prefix(seqs: Sequence[Sequence[int]]) -> int:
     return n
 
 
+def sequence_rng(seed: int, prompt: Sequence[int]) -> np.random.Generator:
+    """A prompt's random draws come from the prompt itself, not from its place in the
+    batch: a sentence's sampled second candidate does not change when another sentence
+    joins or leaves the batch (seeds: one more refusal shifted every later candidate's
+    seed, and six other sentences' outcomes changed). The logits it samples from can
+    still differ in the last bits with the batch on some CPUs (an AVX2-only AMD EPYC:
+    SmolLM2 sampling at 0.9 picked "," for "." with another prompt beside it; an AVX-512
+    CPU gave the same replies alone and together)."""
+    return np.random.default_rng([seed, zlib.crc32(np.asarray(prompt, dtype=np.int32).tobytes())])
+
+
 def sample(logits: np.ndarray, rng: np.random.Generator, temperature: float, top_k: int = 40,
            top_p: float = 0.95, min_p: float = 0.05) -> int:
     """One token from ``logits``: arg-max at temperature 0, else top-k -> top-p -> min-p
@@ -272,13 +283,8 @@ class ParallelDecoder:
         # so those still decoding stay consecutive (see _assign)
         order = sorted(range(len(prompts)), key=lambda j: -max_tokens[j])
         have = self._assign([prompts[j] for j in order])
-        # a prompt's random draws come from the prompt itself, not from its place in the
-        # batch: a sentence's sampled second candidate does not change when another
-        # sentence joins or leaves the batch (seeds: one more refusal shifted every
-        # later candidate's seed, and six other sentences' outcomes changed)
         seqs = [_Sequence(seq_id=i, suffix=list(prompts[j][n:]), max_tokens=max_tokens[j],
-                          rng=np.random.default_rng([seed, zlib.crc32(np.asarray(prompts[j], dtype=np.int32).tobytes())]),
-                          pos=n) for i, (j, n) in enumerate(zip(order, have))]
+                          rng=sequence_rng(seed, prompts[j]), pos=n) for i, (j, n) in enumerate(zip(order, have))]
         index = {i: j for i, j in enumerate(order)}
         # each prompt's own tokens in decode calls of their own (logits at its last token).
         # Packed together, prompts of unequal length left small, slow micro-batches: with
