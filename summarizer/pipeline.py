@@ -18,6 +18,7 @@ from .context import Context, ProgressFn
 from .document import Document, Report, Summary
 from .errors import InputError
 from .ingest import Article, load_article
+from .machine import machine_info
 
 
 class Pipeline:
@@ -54,6 +55,8 @@ class Pipeline:
         ctx.progress, ctx.cancel_event = progress, cancel_event
         ctx.entities, ctx.groups, ctx.notes = [], [], {}
         report = Report(settings=self.config.as_dict())
+        # the timings' meaning: seconds differ 2-3x between CPUs (machine.py)
+        report.settings["machine"] = machine_info()
         articles = [a if isinstance(a, Article) else Article(text=a) for a in articles]
 
         start = time.perf_counter()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .machine import describe
+
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Report
 
@@ -107,6 +109,9 @@ def report_to_markdown(report: "Report") -> str:
 
     if report.timings:
         out += ["## Timings (seconds)", "", " | ".join(f"{k} {v:.2f}" for k, v in report.timings.items()), ""]
+        machine = report.settings.get("machine")
+        if isinstance(machine, dict):
+            out += [f"Measured on {_md_escape(describe(machine))}.", ""]
     if report.models:
         out += ["## Models", ""]
         for role, info in report.models.items():

@@ -35,6 +35,7 @@ from .context import Cancelled, Context  # noqa: E402
 from .document import Document, Report, Sentence  # noqa: E402
 from .errors import InputError, SummarizerError  # noqa: E402
 from .ingest import Article, decode_bytes  # noqa: E402
+from .machine import describe  # noqa: E402
 from .models.hub import ModelHub  # noqa: E402
 from .pipeline import Pipeline  # noqa: E402
 
@@ -321,6 +322,9 @@ def render_overview(report: Report, n_inputs: int) -> str:
     if not rows:
         return "<div class='empty'>No articles yet.</div>"
     timings = " · ".join(f"{esc(k)} {v:.1f}s" for k, v in report.timings.items())
+    machine = report.settings.get("machine")
+    if timings and isinstance(machine, dict):
+        timings += f" (on {esc(describe(machine))})"
     return ("<table class='overview'><thead><tr><th>#</th><th>outlet</th><th>title</th><th>lang</th><th>date</th>"
             "<th>sentences</th><th>flagged</th><th>repaired</th><th>scores by sentence</th></tr></thead><tbody>"
             + "".join(rows) + f"</tbody></table><div class='muted'>{timings}</div>")

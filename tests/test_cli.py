@@ -22,10 +22,12 @@ def test_run_prints_markdown_and_writes_json(tmp_path):
     res = cli("run", str(a), "--no-repair", "--no-summary", "--quiet")
     assert res.returncode == 0, res.stderr
     assert b"# News repair report" in res.stdout and b"Storm hits coast" in res.stdout
+    assert b"Measured on " in res.stdout and b" cores" in res.stdout  # the CPU the timings are for
     res = cli("run", str(a), "--no-repair", "--no-summary", "--json", str(out_json), "--quiet")
     assert res.returncode == 0 and res.stdout == b""
     data = json.loads(out_json.read_text())
     assert data["documents"][0]["dropped"][0][2] == "boilerplate"
+    assert data["settings"]["machine"]["cores"] >= 1 and data["settings"]["machine"]["arch"]
 
 
 def test_run_reads_stdin_and_shows_progress(tmp_path):

@@ -33,3 +33,15 @@ def test_prompt_files_parse_and_fill(tmp_path):
     with pytest.raises(KeyError):
         p.messages()
     assert "translat" in load_prompt("translate").system.lower()
+
+
+def test_the_machine_is_read_from_cpuinfo_on_x86_and_arm():
+    from summarizer.machine import describe, parse_cpuinfo
+
+    x86 = ("processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2 avx fma f16c avx2 bmi2\n\n"
+           "processor\t: 1\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2 avx fma f16c avx2 bmi2\n")
+    assert parse_cpuinfo(x86) == ("AMD EPYC 7B13", ["avx2", "fma", "f16c"])
+    arm = "processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm aes\n"
+    assert parse_cpuinfo(arm) == ("", ["asimd"])
+    line = describe({"cpu": "AMD EPYC 7B13", "arch": "x86_64", "cores": 2, "isa": ["avx2"]})
+    assert line == "AMD EPYC 7B13 (x86_64), 2 cores, avx2"

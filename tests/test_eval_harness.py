@@ -21,7 +21,7 @@ from summarizer.evaluation.summarize import evaluate_summarize
 from tests.test_eval_datasets import write_mlqe
 
 SIGNATURE_KEYS = {"task", "data", "split", "n", "mode", "models", "settings", "summarizer", "date", "string",
-                  "system", "libraries"}
+                  "system", "libraries", "machine"}
 
 
 class FakeAssessor:

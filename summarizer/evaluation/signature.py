@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import PROJECT_ROOT, Config
+from ..machine import machine_info
 from ..models.registry import package_version
 
 # settings that change what a stage outputs (paths, thread counts and the like do not)
@@ -82,6 +83,7 @@ def make_signature(*, task: str, data: str, split: str, n: int, total: int, mode
         "summarizer": __version__,
         "system": fingerprint,
         "python": platform.python_version(),
+        "machine": machine_info(),  # seconds in a result are this CPU's (machine.py)
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     sig["string"] = signature_string(sig)
