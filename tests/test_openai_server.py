@@ -76,8 +76,10 @@ def test_doctor_checks_the_server(server_url, config, capsys):
     from summarizer.doctor import run_doctor
 
     run_doctor(config.replace(generator_url=server_url), load=True)
-    line = next(x for x in capsys.readouterr().out.splitlines() if "generator server" in x)
+    lines = capsys.readouterr().out.splitlines()
+    line = next(x for x in lines if "generator server" in x)
     assert line.split()[0] == "ok" and server_url in line and "says" in line
+    assert any(x.strip().startswith("cpu: ") and " cores" in x for x in lines)  # what its speeds mean
 
 
 def test_token_count_comes_from_the_servers_tokenizer(server_url):
