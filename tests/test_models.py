@@ -144,6 +144,21 @@ def test_per_token_int8_matches_the_float_product_and_keeps_activation_products_
         assert np.abs(got[k] - ref[k]).max() < 0.02 * np.abs(ref[k]).max(), k
 
 
+def test_onnx_batches_are_cut_by_padded_tokens_and_score_the_same(config):
+    import numpy as np
+
+    from summarizer.models.onnx_scorer import OnnxScorer, export_folder
+
+    folder = export_folder(config)
+    capped = OnnxScorer(folder, precision="int8", batch_tokens=16)
+    # rows sorted by length join a batch while rows x its longest stay within 16 tokens
+    assert capped._batches([7, 1, 2, 3], [3, 4, 5, 9]) == [[7, 1, 2], [3]]
+    texts = [t for t in _SCORED if t]
+    whole = OnnxScorer(folder, precision="int8", batch_tokens=10**6).token_logprobs_batch(texts)
+    for a, b in zip(capped.token_logprobs_batch(texts), whole):
+        assert a.tokens == b.tokens and np.allclose(a.logprobs, b.logprobs, atol=1e-5)
+
+
 def test_a_missing_onnx_export_falls_back_to_torch_and_says_so(config, tmp_path, monkeypatch):
     from summarizer.models import onnx_scorer
     from summarizer.models.hub import ModelHub
