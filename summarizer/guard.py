@@ -215,6 +215,14 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
         problems.append(f"splits the sentence into {n_after} (keep it one sentence)" if n_before == 1 else
                         f"{n_after} sentences from {n_before} (do not add a sentence break)")
 
+    # the end: a sentence the original closes stays closed. A refused rewrite's edits
+    # are kept one by one (repair.partial_rewrite), and on the seeds "... action against
+    # Kiev." -> "... against Kiev," was kept alone, the clause the candidate had added
+    # after the comma refused: the applied repair ended on a comma.
+    if _CLOSED.search(original) and not _CLOSED.search(rewrite):
+        problems.append(f"leaves the sentence unclosed (ends {rewrite[-12:]!r}; the original ends "
+                        f"{original.strip()[-12:]!r})")
+
     # names
     canon_original = apply_consensus(original, consensus)
     allowed_text = " ".join([original, canon_original, sources_text, *allowed_names, *consensus.values()])
@@ -383,6 +391,9 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
     return GuardResult(True, "ok")
 
 
+# a sentence's close: a full stop, question or exclamation mark, an ellipsis, then any
+# closing quotation marks or brackets
+_CLOSED = re.compile(r"[.!?…][”’\"»')\]]*\s*$")
 _NAME_POSSESSIVE = re.compile(r"\b([A-Z][\w-]+)['’]s\s+([a-z][a-z-]+)")
 # a capitalised name, then a capitalised article or pronoun that starts a clause
 _STRAY_NAME = re.compile(r"\b([A-Z][a-z]+) (The|This|These|Those|It|He|She|They|We)\b(?!['’])")

@@ -249,3 +249,15 @@ def test_a_misspelt_word_is_corrected_to_a_word_spelt_like_it_not_swapped():
     copied = "The party of extremă dreapta won 20 seats."
     assert check_rewrite(copied, "The far-right party won 20 seats.",
                          source="Partidul de extremă dreapta a obținut 20 de locuri.").ok
+
+
+def test_a_closed_sentence_stays_closed():
+    original = "The allies are preparing sanctions on it Russia If Moscow takes action against Kiev."
+    # the comma a refused candidate put before a clause of its own, kept alone
+    result = check_rewrite(original, "The allies are preparing sanctions on Russia if Moscow takes action against Kiev,")
+    assert not result.ok and "leaves the sentence unclosed" in result.reason
+    assert check_rewrite(original, "The allies are preparing sanctions on Russia if Moscow takes action against Kiev.").ok
+    # a close inside quotation marks is a close; an original left open may stay open
+    quoted = "He said the talks “will go on.”"
+    assert check_rewrite(quoted, "He said the talks “will go on.”").ok
+    assert check_rewrite("He said the talks will go on", "He said the talks will go on").ok
