@@ -392,8 +392,8 @@ def check_rewrite(original: str, rewrite: str, *, allowed_names: Iterable[str] =
 
 
 # a sentence's close: a full stop, question or exclamation mark, an ellipsis, then any
-# closing quotation marks or brackets
-_CLOSED = re.compile(r"[.!?…][”’\"»')\]]*\s*$")
+# closing quotation marks or brackets (spaced apart in tokenised text: MLQE-PE's '. "')
+_CLOSED = re.compile(r"[.!?…](?:\s*[”’\"»')\]])*\s*$")
 _NAME_POSSESSIVE = re.compile(r"\b([A-Z][\w-]+)['’]s\s+([a-z][a-z-]+)")
 # a capitalised name, then a capitalised article or pronoun that starts a clause
 _STRAY_NAME = re.compile(r"\b([A-Z][a-z]+) (The|This|These|Those|It|He|She|They|We)\b(?!['’])")

@@ -261,3 +261,5 @@ def test_a_closed_sentence_stays_closed():
     quoted = "He said the talks “will go on.”"
     assert check_rewrite(quoted, "He said the talks “will go on.”").ok
     assert check_rewrite("He said the talks will go on", "He said the talks will go on").ok
+    # tokenised text spaces a closing mark off (MLQE-PE: 'I will help them . "')
+    assert check_rewrite('He said "we will help them."', 'He said "we will help them . "').ok
