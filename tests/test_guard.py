@@ -252,11 +252,12 @@ def test_a_misspelt_word_is_corrected_to_a_word_spelt_like_it_not_swapped():
 
 
 def test_a_closed_sentence_stays_closed():
-    original = "The allies are preparing sanctions on it Russia If Moscow takes action against Kiev."
+    # invented, in the seeds' style
+    original = "The traders are preparing fines on it Ghana If Accra keeps the border closed."
     # the comma a refused candidate put before a clause of its own, kept alone
-    result = check_rewrite(original, "The allies are preparing sanctions on Russia if Moscow takes action against Kiev,")
+    result = check_rewrite(original, "The traders are preparing fines on Ghana if Accra keeps the border closed,")
     assert not result.ok and "leaves the sentence unclosed" in result.reason
-    assert check_rewrite(original, "The allies are preparing sanctions on Russia if Moscow takes action against Kiev.").ok
+    assert check_rewrite(original, "The traders are preparing fines on Ghana if Accra keeps the border closed.").ok
     # a close inside quotation marks is a close; an original left open may stay open
     quoted = "He said the talks “will go on.”"
     assert check_rewrite(quoted, "He said the talks “will go on.”").ok
