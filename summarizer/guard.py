@@ -437,15 +437,20 @@ def cut_words(original: str, rewrite: str) -> tuple[list[str], list[str]]:
     return repeated, (fewer if not after - before else [])
 
 
+def content_words(text: str) -> list[str]:
+    """The lower-cased words of ``text`` that carry content: not function words,
+    honorifics or negations (which other rules judge), and longer than two letters."""
+    return [w for w in (x.lower() for x in _words(text))
+            if len(w) > 2 and w not in _FUNCTION_WORDS and w not in _HONORIFICS and w not in _NEGATIONS]
+
+
 def content_word_change(original: str, rewrite: str) -> tuple[list[str], list[str]]:
     """(content words of ``original`` the rewrite lacks (function words, honorifics and
     negations aside), words of any kind it brings: "at the same time" -> "then" cuts two
     for one), each occurrence counted."""
     before = Counter(w.lower() for w in _words(original))
     after = Counter(w.lower() for w in _words(rewrite))
-    lost = [w for w in (before - after).elements()
-            if len(w) > 2 and w not in _FUNCTION_WORDS and w not in _HONORIFICS and w not in _NEGATIONS]
-    return lost, list((after - before).elements())
+    return list((Counter(content_words(original)) - after).elements()), list((after - before).elements())
 
 
 def added_repeats(original: str, rewrite: str) -> list[str]:

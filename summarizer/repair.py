@@ -116,11 +116,39 @@ NO_CHANGE = "no change proposed"
 # second candidate goes first (it may fix what the first could not); when it is refused
 # too, its safe edits, or else the first candidate's, are the candidate.
 _TOKEN = re.compile(r"\s*\S+")
+# Two spellings of one word (a case, a glued word, an inflection): "RussiaOn" / "Russia
+# On", "Weapon" / "weapons"
+SAME_WORD_RATIO = 0.75
+
+
+def _same_words(a: str, b: str) -> bool:
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_WORD_RATIO
+
+
+def safe_edit(old: str, new: str) -> bool:
+    """Is replacing ``old`` by ``new`` (one edit of a refused rewrite) a repair of form
+    rather than of content? Capitals, punctuation, function words, honorifics, glued or
+    misspelt words, and at most one content word brought in ("will be no" -> "will see
+    no"). Not: a content word of the original dropped or swapped for others. The guard
+    judges a whole text, and one content swap passes it when its words are English and
+    its names and numbers known: on the page's example article, the refused rewrite's
+    "allowed on Monday to return home, gentlemen." -> "... to evacuate the city centre,
+    as the water of the Sanna is still high." was kept as a safe edit."""
+    from .guard import content_words
+
+    lost, brought = content_words(old), content_words(new)
+    if _same_words("".join(lost), "".join(brought)):
+        return True
+    unmatched = [w for w in lost if not any(_same_words(w, x) for x in brought)]
+    extra = [x for x in brought if not any(_same_words(w, x) for w in lost)]
+    return not unmatched and len(extra) <= 1
 
 
 def partial_rewrite(original: str, candidate: str, passes) -> tuple[str, int, int] | None:
     """The original with those of the candidate's word-level edits (difflib hunks) that
-    ``passes(text)`` accepts, added greedily left to right (alone, or with the next edit
+    are edits of form (``safe_edit``) and that ``passes(text)`` accepts, added greedily left to right (alone, or with the next edit
     when neither passes alone); (text, kept, hunks), or None when no edit can be kept."""
     from difflib import SequenceMatcher
 
@@ -137,6 +165,9 @@ def partial_rewrite(original: str, candidate: str, passes) -> tuple[str, int, in
         for i, j in zip(range(i1, i2), range(j1, j2)):
             ops.append(("equal" if a[i].strip() == b[j].strip() else "replace", i, i + 1, j, j + 1))
     hunks = [k for k, op in enumerate(ops) if op[0] != "equal"]
+    # only edits of form are candidates (``safe_edit``); the others are never kept
+    safe = [k for k in hunks
+            if safe_edit("".join(a[ops[k][1]:ops[k][2]]), "".join(b[ops[k][3]:ops[k][4]]))]
 
     def merged(keep: set[int]) -> str:
         out = []
@@ -160,13 +191,13 @@ def partial_rewrite(original: str, candidate: str, passes) -> tuple[str, int, in
     # the wang emperor" lost its "In" riding along with the capital of "Wang").
     keep: set[int] = set()
     p = 0
-    while p < len(hunks):
-        k = hunks[p]
+    while p < len(safe):
+        k = safe[p]
         if passes(merged(keep | {k})):
             keep.add(k)
-        elif (p + 1 < len(hunks) and not passes(merged(keep | {hunks[p + 1]}))
-              and passes(merged(keep | {k, hunks[p + 1]}))):
-            keep |= {k, hunks[p + 1]}
+        elif (p + 1 < len(safe) and not passes(merged(keep | {safe[p + 1]}))
+              and passes(merged(keep | {k, safe[p + 1]}))):
+            keep |= {k, safe[p + 1]}
             p += 1
         p += 1
     if not keep or len(keep) == len(hunks):

@@ -131,6 +131,24 @@ def test_partial_rewrite_keeps_the_edits_that_pass():
     assert repair.partial_rewrite(original, candidate, lambda text: True) is None  # the whole (refused) rewrite
 
 
+def test_partial_rewrite_keeps_edits_of_form_not_of_content():
+    """Seen on the page's example: a refused rewrite's content swap passed the guard alone
+    and was applied as a safe edit."""
+    assert repair.safe_edit(" Told", " told") and repair.safe_edit(" sir.", " Mr.")
+    assert repair.safe_edit(" There", "") and repair.safe_edit(" PortOn", " Port on")  # a function word, glue
+    assert repair.safe_edit(" be", " see")  # one content word brought for a function word
+    assert not repair.safe_edit(" return home,", " evacuate the city centre,")  # content swapped
+    assert not repair.safe_edit(" and Mr. Mensah", "")  # content dropped
+    original = "Residents were allowed on Monday to return home, gentlemen."
+    candidate = "Residents were allowed on Monday to evacuate the city centre, as the river is high."
+    assert repair.partial_rewrite(original, candidate, lambda text: True) is None  # no edit of form
+    # beside an edit of form, a content swap is left out even where the guard would pass it
+    merged, kept, hunks = repair.partial_rewrite("The minister Told reporters to return home.",
+                                                 "The minister told reporters to evacuate the city.",
+                                                 lambda text: True)
+    assert merged == "The minister told reporters to return home." and (kept, hunks) == (1, 2)
+
+
 def test_partial_rewrite_takes_two_edits_together_when_each_alone_leaves_a_slip():
     """Seen on the seeds: "gentlemen. Biden It also faces ..." needs "Mr." and the dropped
     "It" together; the guard refuses either alone (the other slip is still there)."""
