@@ -34,7 +34,7 @@ from typing import Any, Sequence
 from .context import Context
 from .descriptors import consensus_descriptors, lone_runs, source_descriptors
 from .document import Document, Entity, Repair, Sentence, bilingual_source
-from .guard import GuardResult, apply_consensus, check_rewrite
+from .guard import GuardResult, apply_consensus, check_rewrite, content_words
 from .models.generator import chat_many
 from .prompts import load_prompt
 from .typography import restore_abbreviations
@@ -136,8 +136,6 @@ def safe_edit(old: str, new: str) -> bool:
     its names and numbers known: on the page's example article, the refused rewrite's
     "allowed on Monday to return home, gentlemen." -> "... to evacuate the city centre,
     as the water of the Sanna is still high." was kept as a safe edit."""
-    from .guard import content_words
-
     lost, brought = content_words(old), content_words(new)
     if _same_words("".join(lost), "".join(brought)):
         return True
@@ -148,8 +146,9 @@ def safe_edit(old: str, new: str) -> bool:
 
 def partial_rewrite(original: str, candidate: str, passes) -> tuple[str, int, int] | None:
     """The original with those of the candidate's word-level edits (difflib hunks) that
-    are edits of form (``safe_edit``) and that ``passes(text)`` accepts, added greedily left to right (alone, or with the next edit
-    when neither passes alone); (text, kept, hunks), or None when no edit can be kept."""
+    are edits of form (``safe_edit``) and that ``passes(text)`` accepts, added greedily
+    left to right (alone, or with the next edit when neither passes alone); (text, kept,
+    hunks), or None when no edit can be kept."""
     from difflib import SequenceMatcher
 
     a, b = _TOKEN.findall(original), _TOKEN.findall(candidate)
