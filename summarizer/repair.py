@@ -34,7 +34,7 @@ from typing import Any, Sequence
 from .context import Context
 from .descriptors import consensus_descriptors, lone_runs, source_descriptors
 from .document import Document, Entity, Repair, Sentence, bilingual_source
-from .guard import GuardResult, apply_consensus, check_rewrite, content_words
+from .guard import GuardResult, apply_consensus, check_rewrite, content_swaps, content_words, same_word
 from .models.generator import chat_many
 from .prompts import load_prompt
 from .typography import restore_abbreviations
@@ -116,15 +116,6 @@ NO_CHANGE = "no change proposed"
 # second candidate goes first (it may fix what the first could not); when it is refused
 # too, its safe edits, or else the first candidate's, are the candidate.
 _TOKEN = re.compile(r"\s*\S+")
-# Two spellings of one word (a case, a glued word, an inflection): "RussiaOn" / "Russia
-# On", "Weapon" / "weapons"
-SAME_WORD_RATIO = 0.75
-
-
-def _same_words(a: str, b: str) -> bool:
-    from difflib import SequenceMatcher
-
-    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_WORD_RATIO
 
 
 def safe_edit(old: str, new: str) -> bool:
@@ -132,16 +123,15 @@ def safe_edit(old: str, new: str) -> bool:
     rather than of content? Capitals, punctuation, function words, honorifics, glued or
     misspelt words, and at most one content word brought in ("will be no" -> "will see
     no"). Not: a content word of the original dropped or swapped for others. The guard
-    judges a whole text, and one content swap passes it when its words are English and
-    its names and numbers known: on the page's example article, the refused rewrite's
+    judges a whole text, and one content swap passes it when its words are English, its
+    names and numbers known and its words in some source: on the page's example article,
+    the refused rewrite's
     "allowed on Monday to return home, gentlemen." -> "... to evacuate the city centre,
     as the water of the Sanna is still high." was kept as a safe edit."""
-    lost, brought = content_words(old), content_words(new)
-    if _same_words("".join(lost), "".join(brought)):
+    if same_word("".join(content_words(old)), "".join(content_words(new))):  # glued words split
         return True
-    unmatched = [w for w in lost if not any(_same_words(w, x) for x in brought)]
-    extra = [x for x in brought if not any(_same_words(w, x) for w in lost)]
-    return not unmatched and len(extra) <= 1
+    dropped, brought = content_swaps(old, new)
+    return not dropped and len(brought) <= 1
 
 
 def partial_rewrite(original: str, candidate: str, passes) -> tuple[str, int, int] | None:

@@ -183,8 +183,10 @@ def test_a_rewrite_that_says_a_word_of_the_original_again_is_refused():
     # a name may come back for the pronoun that stood for it; a new word is the guard's
     # other rules' business
     assert check_rewrite("Mr. Biden Told reporters He would call Kyiv.", "Mr. Biden told reporters Biden would call Kyiv.").ok
+    # (with its source, as on MLQE-PE: target-only, a word no text at hand uses may not
+    # replace one of the original's, test_target_only_a_content_word_is_swapped_...)
     assert check_rewrite("The tower is made by I. Marin , son of Marin prion in 1862 .",
-                         "The tower is made by I. Marin, son of the priest Marin, in 1862.").ok
+                         "The tower is made by I. Marin, son of the priest Marin, in 1862.", source="...").ok
 
 
 def test_a_translation_is_not_cut_when_its_source_is_known():
@@ -264,3 +266,19 @@ def test_a_closed_sentence_stays_closed():
     assert check_rewrite("He said the talks will go on", "He said the talks will go on").ok
     # tokenised text spaces a closing mark off (MLQE-PE: 'I will help them . "')
     assert check_rewrite('He said "we will help them."', 'He said "we will help them . "').ok
+
+
+def test_target_only_a_content_word_is_swapped_only_for_words_a_source_uses():
+    original = "Two people died and a fisherman of 67 years is missing near Olszyna, sir."
+    others = "A 67-year-old fisherman is still missing near the village of Olszyna."
+    result = check_rewrite(original, "Two people died and a fisherman of 67 years still lies near Olszyna.",
+                           sources_text=others)
+    assert not result.ok and "swapped word(s) of the original (missing) for word(s) no source uses (lies)" in result.reason
+    # the same words as a source, a word spelt anew, or a source sentence to translate from
+    assert check_rewrite(original, "Two people died and a fisherman of 67 years is still missing near Olszyna.",
+                         sources_text=others).ok
+    assert check_rewrite("The fisherman is misssing.", "The fisherman is missing.").ok
+    # a sentence shown to the model lends its words (not its names or numbers)
+    assert check_rewrite(original, "Two people died and a fisherman of 67 years still lies near Olszyna.",
+                         sources_text=others, known_spellings="The fisherman's body lies near the bridge.").ok
+    assert check_rewrite("The fisherman is missing.", "The fisherman is lost.", source="Le pêcheur est perdu.").ok
