@@ -22,7 +22,7 @@ from typing import Sequence
 
 from .context import Context
 from .detect.crosssource import conflicts, cross_features
-from .detect.features import segment_features
+from .detect.features import describe, segment_features
 from .detect.lm import lowest_window, score_texts
 from .detect.model import load_cross_update, load_models
 from .detect.second_look import SecondLook, translation_logprobs
@@ -212,7 +212,7 @@ class Assessor:
             top = sorted(((v, k) for k, v in contrib.items() if v >= MIN_CONTRIBUTION), reverse=True)[:3]
             if top:
                 reasons.append(Reason("combined_evidence", "raised by: " + ", ".join(
-                    f"{k}={feats.get(k, 0):.2f}" for _, k in top), None, round(sum(v for v, _ in top), 4)))
+                    describe(k, feats.get(k, 0.0)) for _, k in top), None, round(sum(v for v, _ in top), 4)))
         reasons.sort(key=lambda r: -r.weight)
         return Assessment(score=score, reasons=reasons, features=feats, bad_spans=_merge(spans), mode=mode)
 

