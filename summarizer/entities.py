@@ -2,10 +2,13 @@
 story ("Dmitro Kuleva" vs "Dmytro Kuleba", "Volodmir Zelensky", "Matteusi Moraviecki").
 
 A capitalised word is a misspelling of another when the two are a small edit apart
-(at most 2 edits and a quarter of the length), start with the same letter, neither is
-a prefix of the other (Russia/Russian, Zelensky/Zelenskyy are inflections or accepted
+(at most 2 edits and a quarter of the length, as written or with transliteration's
+letter groups made one: "Velichko" / "Wieliczko"), start with the same letter, neither
+is a prefix of the other (Russia/Russian, Zelensky/Zelenskyy are inflections or accepted
 spellings, not slips), and the other spelling is used by more of the articles (at
-least two). The consensus spelling is the one most articles use.
+least two). The consensus spelling is the one most articles use. Beside a misspelt
+surname, a given name spelt a letter or two shorter or longer than the consensus's
+("Tomas" beside "Tomasz Wieliczko") takes the consensus's spelling too.
 """
 
 from __future__ import annotations
@@ -34,12 +37,39 @@ def edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+# Transliterations of one Slavic name differ by whole letter groups: Polish "w", "cz"
+# and "sz" are "v", "ch" and "sh" in other outlets' spellings ("Wieliczko" / "Velichko",
+# "Morawiecki" / "Moraviecki"), two or three edits apart with a different first letter.
+# Compared with these groups made one, such spellings are a letter or two apart.
+_TRANSLITERATION = (("sz", "sh"), ("cz", "ch"), ("w", "v"))
+
+
+def _letters_key(folded: str) -> str:
+    for group, same in _TRANSLITERATION:
+        folded = folded.replace(group, same)
+    return folded
+
+
 def is_variant(a: str, b: str) -> bool:
+    """Whether two capitalised words are spellings of one name: a small edit apart
+    as written or with transliteration's letter groups made one (``_TRANSLITERATION``),
+    the same first letter, neither a prefix of the other."""
     fa, fb = _fold(a), _fold(b)
-    if fa == fb or fa[0] != fb[0] or fa.startswith(fb) or fb.startswith(fa):
+    if fa == fb or fa.startswith(fb) or fb.startswith(fa):
         return False
-    d = edit_distance(fa, fb)
+    ka, kb = _letters_key(fa), _letters_key(fb)
+    if ka[0] != kb[0] or (ka != kb and (ka.startswith(kb) or kb.startswith(ka))):
+        return False
+    d = min(edit_distance(fa, fb), edit_distance(ka, kb))
     return d <= 2 and d <= 0.25 * max(len(fa), len(fb))
+
+
+def is_longer_spelling(a: str, b: str) -> bool:
+    """One name part is the other with one or two letters more at its end ("Tomas" /
+    "Tomasz", "Zelensky" / "Zelenskyy"). Not a misspelling on its own ("Russia" /
+    "Russian"), but the same part of one person's name beside the same surname."""
+    fa, fb = sorted((_fold(a), _fold(b)), key=len)
+    return len(fa) >= 4 and fb.startswith(fa) and 1 <= len(fb) - len(fa) <= 2
 
 
 def _texts(doc):
@@ -133,7 +163,8 @@ def word_consensus(docs, known_word=None, margin=None) -> Consensus:
     words = sorted(doc_support, key=lambda w: (-len(doc_support[w]), -count[w], w))
 
     def overlap(a: str, b: str) -> int:
-        return sum(any(x == y or (len(x) >= 5 and len(y) >= 5 and is_variant(x, y)) for y in neighbours[b])
+        return sum(any(x == y or (len(x) >= 5 and len(y) >= 5 and is_variant(x, y)) or is_longer_spelling(x, y)
+                       for y in neighbours[b])
                    for x in neighbours[a])
 
     def common(w: str) -> bool:  # a common word written with a capital, not a name
@@ -152,6 +183,18 @@ def word_consensus(docs, known_word=None, margin=None) -> Consensus:
         cands = [c for c in cands if not (neighbours[other] and neighbours[c]) or overlap(other, c) > 0]
         if cands:
             mapping[other] = max(cands, key=lambda c: (overlap(other, c), len(doc_support[c]), count[c]))
+    # A name part beside a misspelt surname takes the consensus's spelling of the part
+    # beside it there when one is the other with a letter or two more ("Tomas
+    # Velichko" in one article, "Tomasz Wieliczko" in three: "Tomas" -> "Tomasz"), if
+    # it names no one else: the mapping holds for the word wherever it stands
+    for variant, canon in list(mapping.items()):
+        for part in neighbours[variant] - _TITLES:
+            if part in mapping or common(part) or neighbours[part] - _TITLES - {variant}:
+                continue
+            longer = [c for c in neighbours[canon] - _TITLES
+                      if len(doc_support[c]) > len(doc_support[part]) and is_longer_spelling(part, c)]
+            if longer:
+                mapping[part] = max(longer, key=lambda c: (len(doc_support[c]), count[c]))
     if margin is not None:
         _settle_ties(words, doc_support, neighbours, said_in, mapping, common, margin)
     return mapping

@@ -52,6 +52,30 @@ def test_a_first_name_is_a_variant_only_beside_the_same_surname():
     assert mapping == {"Dmitro": "Dmytro"}  # beside the same surname, a slip is still found
 
 
+def test_a_transliterated_name_is_a_variant_and_its_given_name_follows():
+    """Polish "w" / "cz" written "v" / "ch" by another outlet ("Wieliczko" / "Velichko":
+    three edits and another first letter as written); the given name beside it, a letter
+    shorter than the consensus's ("Tomas" / "Tomasz"), takes its spelling too. Alone, a
+    longer spelling is no misspelling."""
+    assert is_variant("Velichko", "Wieliczko") and is_variant("Moraviecki", "Morawiecki")
+    assert not is_variant("Tomas", "Tomasz") and not is_variant("Wilson", "Nelson")
+    cluster = [doc(1, "Governor Tomasz Wieliczko said the dam held.", "Wieliczko visited the shelters."),
+               doc(2, "Regional governor Tomasz Wieliczko spoke on Thursday."),
+               doc(3, "The governor of region Tomas Velichko said the water fell.",
+                   "Velichko promised help.")]
+    assert word_consensus(cluster) == {"Velichko": "Wieliczko", "Tomas": "Tomasz"}
+    ents = {e.canonical: e.variants for e in name_consensus(cluster)}
+    assert ents["Tomasz Wieliczko"] == [["Tomas Velichko", "d3"]]
+    # a given name that also names someone else stays: the mapping holds for the word
+    # wherever it stands, and "Tomas Hanke" is no "Tomasz"
+    cluster[2] = doc(3, "The governor of region Tomas Velichko said the water fell.",
+                     "Velichko promised help, and Tomas Hanke of the Red Cross agreed.")
+    assert word_consensus(cluster) == {"Velichko": "Wieliczko"}
+    # nor is a longer spelling a misspelling without a misspelt partner
+    pair = [doc(1, "Tomasz Hanke spoke."), doc(2, "Tomasz Hanke agreed."), doc(3, "Tomas Hanke left.")]
+    assert word_consensus(pair) == {}
+
+
 def test_a_tie_between_two_spellings_is_settled_by_the_language_model_only_when_it_is_sure(ctx):
     """One article each: no majority. SmolLM2 knows "Sergei Lavrov" (seeds 003/004); two
     real surnames ("Schmidt", "Schmitt") it does not tell apart, and they stay apart."""
