@@ -272,9 +272,12 @@ def shorten(text: str) -> str:
 
 def _representative(group: FactGroup, by_id: dict[str, Document],
                     skip: set[str] = frozenset()) -> tuple[str, int] | None:
-    """The member to show: not garbled, central, not too long once shortened, readable on
-    its own, and not one of the ``skip`` texts (the articles' titles); None when no member
-    is left."""
+    """The member to show: not garbled, of the latest report the group holds, central,
+    not too long once shortened, readable on its own, and not one of the ``skip`` texts
+    (the articles' titles); None when no member is left. Reports a few days apart share
+    a group (``align.DATE_GAP_DAYS``), and the later one may tell the fact's later state:
+    the page's example groups "a 67-year-old fisherman is still missing" (13 March) with
+    "... was found alive on Sunday" (16 March), and the summary told him missing."""
     def key(m):
         s = by_id[m[0]].sentences[m[1]]
         text = shorten(s.english)
@@ -295,13 +298,26 @@ def _representative(group: FactGroup, by_id: dict[str, Document],
         # to Europe from the east" for "en Europe de l'Est", told in place of the English
         # article's "US troops to ... Eastern Europe")
         penalty += 0.5 * (s.translation is not None)
-        return (garbled(s), s.score + penalty, group.members.index(m))
+        return (garbled(s), -_day(by_id[m[0]].date), s.score + penalty, group.members.index(m))
     # a member that only repeats its article's title is no fact of its own, but another
     # member of the group may tell it (NeuS val: a one-line report whose text is its
     # title, the best-scored of three paraphrases, hid the story's only fact, and the
     # summary came out empty)
     members = [m for m in group.members if _plain(by_id[m[0]].sentences[m[1]].english) not in skip]
     return min(members, key=key) if members else None
+
+
+def _day(date: str | None) -> int:
+    """A report's date as a day number (0 undated: any dated report is later)."""
+    from .align import _parse
+
+    day = _parse(date)
+    return day.toordinal() if day else 0
+
+
+# Reports at most this many days apart tell one state of a fact (time zones, overnight
+# editions); a later one may tell it changed, so it is not cited for the earlier state
+SAME_STATE_DAYS = 1
 
 
 def _plain(text: str) -> str:
@@ -479,13 +495,22 @@ def drop_dateline(text: str, opens_article: bool = True) -> str:
     return _DATELINE.sub("", text, count=1) if opens_article else text
 
 
+def same_state_members(fact: Fact, by_id: dict[str, Document]) -> list[tuple[str, int]]:
+    """The members of the fact's group from reports at most ``SAME_STATE_DAYS`` from
+    its representative's (all, when either is undated): the ones that tell the state
+    of the fact the representative tells."""
+    day = _day(by_id[fact.doc_id].date)
+    return [(d, i) for d, i in fact.group.members
+            if not (day and by_id[d].date) or abs(_day(by_id[d].date) - day) <= SAME_STATE_DAYS]
+
+
 def _cite(text: str, fact_ids: list[int], facts: list[Fact], docs: list[Document], note: str | None = None,
           entities: list[Entity] | None = None) -> SummarySentence:
     text = drop_dateline(text, any(si <= 1 for i in fact_ids for _, si in facts[i].group.members))
     by_id = _by_id(docs)
     evidence, seen = [], set()
     for i in fact_ids:
-        for doc_id, si in facts[i].group.members:
+        for doc_id, si in same_state_members(facts[i], by_id):
             if (doc_id, si) in seen:
                 continue
             seen.add((doc_id, si))
@@ -718,8 +743,11 @@ def cite_group_mates(sentences: list[SummarySentence], docs: list[Document], gro
     sentence too. Citing by similarity alone (the best sentence, and other documents'
     within ``CITE_MARGIN`` of it) missed them where a source words the fact differently
     (seeds: Kiev's call to stay "vigilant and firm" cited 001 only; 000 and 002 report
-    it too). Not from a group whose sources disagree (``FactGroup.conflicts``), and not a
-    member that lacks one of the sentence's numbers. Returns how many spans were added."""
+    it too). Not from a group whose sources disagree (``FactGroup.conflicts``), not a
+    member that lacks one of the sentence's numbers, and not a member of a report more
+    than ``SAME_STATE_DAYS`` from the cited one's: it may tell another state of the fact
+    (the page's example cited the 16 March report, where the fisherman is found alive,
+    for "... is still missing" of 13 March). Returns how many spans were added."""
     by_id = _by_id(docs)
     at = {(d.id, s.start): (d.id, si) for d in docs for si, s in enumerate(d.sentences)}
     group_of = {tuple(m): g for g in groups if not g.conflicts for m in g.members}
@@ -733,6 +761,9 @@ def cite_group_mates(sentences: list[SummarySentence], docs: list[Document], gro
             for mate_doc, si in group.members if group else ():
                 mate = by_id[mate_doc].sentences[si]
                 if (mate_doc, mate.start) in have or not numbers <= set(numbers_in(mate.english)):
+                    continue
+                days = (by_id[doc_id].date, by_id[mate_doc].date)
+                if all(days) and abs(_day(days[0]) - _day(days[1])) > SAME_STATE_DAYS:
                     continue
                 sent.evidence.append([mate_doc, mate.start, mate.end])
                 have.add((mate_doc, mate.start))
@@ -1509,7 +1540,7 @@ def _untold_facts(out: list[SummarySentence], facts: list[Fact], docs: list[Docu
                    sims[i] >= SAME_FIGURE_REDUNDANT and figures and figures <= _figures(out[i].text))))
                for i in range(len(out))):
             continue
-        n = facts[k].group.support
+        n = len({d for d, _ in same_state_members(facts[k], _by_id(docs))})
         why = (f"{n} sources report this fact" if n > 1 else "a selected fact") + " and the generated text left it out"
         added.append((_cite(text, [k], facts, docs, "source sentence added: " + why, entities), facts[k].score))
     return added

@@ -1330,6 +1330,39 @@ def test_cite_group_mates_adds_the_other_sources_of_a_cited_fact():
     assert short.sources == ["d1"]
 
 
+def test_a_later_report_tells_the_facts_state_and_cites_only_its_own():
+    """Reports three days apart share a fact group (align.DATE_GAP_DAYS), and the later
+    one may tell the fact changed: the group's sentence to tell is the latest report's,
+    cited by the reports of that state only, and a summary sentence of the earlier
+    state is not cited to the later report (the page's example told a fisherman found
+    alive on 16 March as "still missing", citing that report)."""
+    docs = [make_doc("d1", ["Two people died and a 67-year-old fisherman is still missing near Olszyna."],
+                     date="2031-03-13"),
+            make_doc("d2", ["A fisherman of 67 is still missing near Olszyna, and two people died."],
+                     date="2031-03-14"),
+            make_doc("d3", ["The 67-year-old fisherman missing since last week was found alive near Olszyna."],
+                     date="2031-03-16")]
+    by_id = {d.id: d for d in docs}
+    group = align.FactGroup(members=[("d1", 0), ("d2", 0), ("d3", 0)], sources=["d1", "d2", "d3"], support=3,
+                            centrality=0.9, position=0.0, date="2031-03-13")
+    assert summarize._representative(group, by_id) == ("d3", 0)
+    latest = summarize.Fact(group, "d3", 0, docs[2].sentences[0].text, 1.0)
+    assert summarize.same_state_members(latest, by_id) == [("d3", 0)]
+    assert summarize._cite(latest.text, [0], [latest], docs).sources == ["d3"]
+    # reports a day apart tell one state: each cites the other
+    earlier = summarize.Fact(group, "d1", 0, docs[0].sentences[0].text, 1.0)
+    assert summarize.same_state_members(earlier, by_id) == [("d1", 0), ("d2", 0)]
+    s = docs[0].sentences[0]
+    missing = summarize.SummarySentence(text="A 67-year-old fisherman is still missing near Olszyna.",
+                                        sources=["d1"], evidence=[["d1", s.start, s.end]])
+    assert summarize.cite_group_mates([missing], docs, [group]) == 1 and missing.sources == ["d1", "d2"]
+    # undated reports are one state, as before
+    for d in docs:
+        d.date = None
+    assert summarize._representative(group, by_id) == ("d1", 0)
+    assert len(summarize.same_state_members(earlier, by_id)) == 3
+
+
 def test_most_told_finds_the_best_set_of_facts_within_the_room():
     """The knapsack against every subset, on small random cases: the facts it tells are
     worth as much as the best subset's, each fact counted once, within the room."""
