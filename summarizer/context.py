@@ -45,4 +45,6 @@ class Context:
             raise Cancelled("run cancelled by the user")
 
     def note(self, stage: str, message: str) -> None:
-        self.notes.setdefault(stage, []).append(message)
+        notes = self.notes.setdefault(stage, [])
+        if message not in notes:  # a stage run again (repair rescores) says nothing new
+            notes.append(message)

@@ -204,3 +204,31 @@ def test_a_score_no_finding_explains_names_its_features_in_words(ctx):
     reasons = [r for r in Assessor(ctx).score_segments([long])[0].reasons if r.code == "combined_evidence"]
     assert reasons and reasons[0].detail.startswith("raised by: ")
     assert "=" not in reasons[0].detail and "_" not in reasons[0].detail
+
+
+def test_a_source_language_the_qe_models_were_not_fitted_on_is_put_on_their_scale(ctx, monkeypatch):
+    """Portuguese faithful translations sit lower on the cosine and the embeddings'
+    quality reading than MLQE-PE's: the shipped, fitted shift moves both for pt sources
+    (and says so), lowering a correct translation's score; a fitted language is not moved."""
+    from summarizer import assess
+    from summarizer.detect.language_shift import load_shifts
+
+    shifts = load_shifts()
+    assert set(shifts) == {"pt"} and shifts["pt"].pairs >= 100 and shifts["pt"].head > 0
+    src = ["A Cruz Vermelha abriu abrigos em quatro escolas, onde cerca de 1.100 pessoas passaram a noite."]
+    mt = ["The Red Cross opened shelters in four schools, where about 1,100 people spent the night."]
+    ctx.notes = {}
+    shifted = Assessor(ctx, second_look=False).score_segments(mt, src, src_lang="pt")[0]
+    assert any("put on the scale" in n for n in ctx.notes["assess"])
+    monkeypatch.setattr(assess, "load_shifts", lambda: {})
+    raw = Assessor(ctx, second_look=False).score_segments(mt, src, src_lang="pt")[0]
+    assert shifted.features["bi_cos"] == pytest.approx(raw.features["bi_cos"] + shifts["pt"].cosine)
+    assert shifted.features["bi_xl_head"] == pytest.approx(raw.features["bi_xl_head"] + shifts["pt"].head)
+    assert shifted.score < raw.score
+    monkeypatch.undo()
+    ro = Assessor(ctx, second_look=False).score_segments(["The government announced new measures."],
+                                                        ["Guvernul a anunțat noi măsuri."], src_lang="ro")[0]
+    monkeypatch.setattr(assess, "load_shifts", lambda: {})
+    ro_raw = Assessor(ctx, second_look=False).score_segments(["The government announced new measures."],
+                                                            ["Guvernul a anunțat noi măsuri."], src_lang="ro")[0]
+    assert ro.score == ro_raw.score
