@@ -272,7 +272,8 @@ def shorten(text: str) -> str:
 
 def _representative(group: FactGroup, by_id: dict[str, Document],
                     skip: set[str] = frozenset()) -> tuple[str, int] | None:
-    """The member to show: not garbled, of the latest report the group holds, central,
+    """The member to show: not garbled, of the latest state the group's reports tell
+    (reports within ``SAME_STATE_DAYS`` of its latest, or undated), central,
     not too long once shortened, readable on its own, and not one of the ``skip`` texts
     (the articles' titles); None when no member is left. Reports a few days apart share
     a group (``align.DATE_GAP_DAYS``), and the later one may tell the fact's later state:
@@ -298,7 +299,10 @@ def _representative(group: FactGroup, by_id: dict[str, Document],
         # to Europe from the east" for "en Europe de l'Est", told in place of the English
         # article's "US troops to ... Eastern Europe")
         penalty += 0.5 * (s.translation is not None)
-        return (garbled(s), -_day(by_id[m[0]].date), s.score + penalty, group.members.index(m))
+        day = _day(by_id[m[0]].date)
+        earlier_state = bool(day) and day < latest - SAME_STATE_DAYS
+        return (garbled(s), earlier_state, s.score + penalty, group.members.index(m))
+    latest = max(_day(by_id[d].date) for d, _ in group.members)
     # a member that only repeats its article's title is no fact of its own, but another
     # member of the group may tell it (NeuS val: a one-line report whose text is its
     # title, the best-scored of three paraphrases, hid the story's only fact, and the
