@@ -76,6 +76,7 @@ class Assessor:
         if second_look is None:
             second_look = use_lm and ctx.config.second_look
         self.second_look = SecondLook.load() if second_look else None
+        self._name_translators: dict[str, object] = {}  # source language -> phrase translator or None
         if second_look and self.second_look is None:
             ctx.note("assess", "second-look model missing (summarizer/data/second_look.json; make second-look-model): "
                                "bilingual segments are scored by the cheap tier only")
@@ -123,7 +124,8 @@ class Assessor:
         langid = self._langid()
         out = []
         for i, text in enumerate(mt):
-            out.append(self._one(text, lm[i] if lm else None, srcs[i], cos[i], langid, xl[i]))
+            out.append(self._one(text, lm[i] if lm else None, srcs[i], cos[i], langid, xl[i],
+                                 self._name_translator(langs[i]) if srcs[i] else None))
         if self.second_look is not None and pairs:
             unfitted = sorted({str(langs[i]) for i in pairs if not self.second_look.covers(langs[i])})
             if unfitted:
@@ -161,6 +163,19 @@ class Assessor:
                                            None, round(new - a.score, 4)))
             a.score = new
 
+    def _name_translator(self, lang: str | None):
+        """phrase -> its translation by a translation model for ``lang`` (never the
+        generator: a call per name would cost seconds), or None."""
+        lang = (lang or "").lower()
+        if lang not in self._name_translators:
+            try:
+                mt = self.ctx.models.translators.mt_for_pair(lang, self.ctx.config.target_lang) if lang else None
+            except Exception:  # a configured model that does not load: names are checked as written
+                mt = None
+            self._name_translators[lang] = None if mt is None else (
+                lambda phrase, mt=mt: mt.translate([phrase], lang, self.ctx.config.target_lang)[0])
+        return self._name_translators[lang]
+
     def _xl_head(self):
         head = load_head()
         if head is None:
@@ -174,8 +189,9 @@ class Assessor:
         except Exception:
             return None
 
-    def _one(self, text, lm_raw, src, cos, langid, xl_head=None) -> Assessment:
-        feats, findings, ws = segment_features(text, lm_raw, src if cos is not None else None, cos, langid, xl_head)
+    def _one(self, text, lm_raw, src, cos, langid, xl_head=None, translate=None) -> Assessment:
+        feats, findings, ws = segment_features(text, lm_raw, src if cos is not None else None, cos, langid, xl_head,
+                                               translate)
         mode = ("bi" if cos is not None else "target") + ("_lm" if lm_raw is not None else "_cheap")
         cm = self.combiners[mode]
         if cos is not None and src and main_script(src) in UNCOMPARABLE_LENGTH_SCRIPTS:

@@ -225,6 +225,13 @@ def test_a_source_language_the_qe_models_were_not_fitted_on_is_put_on_their_scal
     assert shifted.features["bi_cos"] == pytest.approx(raw.features["bi_cos"] + shifts["pt"].cosine)
     assert shifted.features["bi_xl_head"] == pytest.approx(raw.features["bi_xl_head"] + shifts["pt"].head)
     assert shifted.score < raw.score
+    # Bergamot translates "Cruz Vermelha" alone as "Red Cross": no name is missing
+    assert not [r for r in shifted.reasons if r.code == "name_missing"]
+    dropped = Assessor(ctx, second_look=False).score_segments(
+        ["The Red Cross opened shelters near the village."], ["A Cruz Vermelha abriu abrigos perto de Olszyna."],
+        src_lang="pt")[0]
+    assert [r.detail for r in dropped.reasons if r.code == "name_missing"] == [
+        "source name 'Olszyna' does not appear in the translation"]
     monkeypatch.undo()
     ro = Assessor(ctx, second_look=False).score_segments(["The government announced new measures."],
                                                         ["Guvernul a anunțat noi măsuri."], src_lang="ro")[0]

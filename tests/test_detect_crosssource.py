@@ -111,6 +111,13 @@ def test_bilingual_numbers_and_names():
     assert number_mismatch("langes 4,8 miljonilt", "fell from 4.8 million") == ([], [])  # digits match as before
     assert number_mismatch("Mais de 100 mil soldados.", "More than 200,000 soldiers.") == (["100"], ["200000"])
     assert name_missing("Au murit 12 oameni în Brașov.", "12 people died in the city.") == ["Brașov"]
+    # a name the translation translates ("Cruz Vermelha" -> "Red Cross") is not lost
+    # when the translation model says so for the name alone; one it drops still is
+    lexicon = {"Cruz Vermelha": "Red Cross", "Olszyna": "Olszyna"}
+    src = "A Cruz Vermelha abriu abrigos perto de Olszyna."
+    assert name_missing(src, "The Red Cross opened shelters near the village.") == ["Cruz", "Vermelha", "Olszyna"]
+    assert name_missing(src, "The Red Cross opened shelters near the village.", lexicon.get) == ["Olszyna"]
+    assert name_missing(src, "The Cross opened shelters near Olszyna.", lexicon.get) == ["Cruz", "Vermelha"]
     feats, findings, _ = bilingual_features("Au murit 12 oameni.", "15 people died.", 0.8)
     assert feats["bi_num_added"] == 1 and any(f.code == "number_mismatch" for f in findings)
 

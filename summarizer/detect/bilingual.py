@@ -87,25 +87,42 @@ def number_mismatch(src: str, mt: str) -> tuple[list[str], list[str]]:
     return missing, added
 
 
-def name_missing(src: str, mt: str) -> list[str]:
+def name_missing(src: str, mt: str, translate=None) -> list[str]:
     """Capitalised Latin-script words inside the source sentence (likely names) whose
-    first four letters (accents folded) appear nowhere in the MT."""
+    first four letters (accents folded) appear nowhere in the MT. ``translate`` (a
+    translation model's phrase -> English, optional): a run of such words whose own
+    translation the MT holds is a name translated, not lost ("Cruz Vermelha" -> "Red
+    Cross": the page's example flagged a correct Bergamot translation for both words)."""
     mt_f = _fold(mt)
+    missing = [m for m in _LATIN_NAME.finditer(src) if _fold(m.group(0))[:4] not in mt_f]
+    if translate is None or not missing:
+        return [m.group(0) for m in missing]
+    runs: list[list[re.Match]] = []  # missing words next to each other: one name
+    for m in missing:
+        if runs and re.fullmatch(r"[\s-]+", src[runs[-1][-1].end():m.start()]):
+            runs[-1].append(m)
+        else:
+            runs.append([m])
     out = []
-    for m in _LATIN_NAME.finditer(src):
-        w = _fold(m.group(0))
-        if w[:4] not in mt_f:
-            out.append(m.group(0))
+    for run in runs:
+        phrase = src[run[0].start():run[-1].end()]
+        try:
+            words = re.findall(r"[^\W\d_]{3,}", translate(phrase))
+        except Exception:  # no translation: the words count as missing
+            words = []
+        if not words or any(_fold(w)[:4] not in mt_f for w in words):
+            out += [m.group(0) for m in run]
     return out
 
 
-def bilingual_features(src: str, mt: str, cos: float, xl_head: float | None = None
+def bilingual_features(src: str, mt: str, cos: float, xl_head: float | None = None, translate=None
                        ) -> tuple[dict[str, float], list[Finding], list[str]]:
     """Features, findings (spans in ``mt``) and plain-text notes. ``xl_head``: the
-    cross-lingual head's predicted DA z_mean; without it, 0 (the average translation)."""
+    cross-lingual head's predicted DA z_mean; without it, 0 (the average translation).
+    ``translate``: see ``name_missing``."""
     ls, lm = max(1, len(src)), max(1, len(mt))
     missing, added = number_mismatch(src, mt)
-    names = name_missing(src, mt)
+    names = name_missing(src, mt, translate)
     feats = {
         "bi_cos": float(cos),
         "bi_len_ratio": lm / ls,

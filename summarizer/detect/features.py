@@ -66,10 +66,11 @@ def describe(name: str, value: float) -> str:
 
 
 def segment_features(mt: str, lm_raw: dict | None = None, src: str | None = None, cos: float | None = None,
-                     langid=None, xl_head: float | None = None):
+                     langid=None, xl_head: float | None = None, translate=None):
     """(features, findings, word_scores) for one MT segment. ``lm_raw`` is the dict from
     detect.lm.score_texts; ``cos`` the source/MT embedding cosine; ``xl_head`` the
-    cross-lingual head's prediction from the same embeddings (xlhead.py)."""
+    cross-lingual head's prediction from the same embeddings (xlhead.py); ``translate``
+    a translation model for source names (bilingual.name_missing)."""
     findings: list[Finding] = detect_all(mt, langid)
     feats = surface_features(mt, findings)
     ws = []
@@ -77,7 +78,7 @@ def segment_features(mt: str, lm_raw: dict | None = None, src: str | None = None
         lf, ws = lm_features(mt, lm_raw["tokens"], lm_raw["offsets"], lm_raw["logprobs"], lm_raw["first"])
         feats.update(lf)
     if src is not None and cos is not None:
-        bf, bfind, _ = bilingual_features(src, mt, cos, xl_head)
+        bf, bfind, _ = bilingual_features(src, mt, cos, xl_head, translate)
         feats.update(bf)
         findings = findings + bfind
     return feats, findings, ws

@@ -175,8 +175,8 @@ class TranslatorSet:
         self._gen: GeneratorTranslator | None = None
         self._lock = threading.Lock()
 
-    def for_pair(self, src: str, tgt: str) -> Translator | None:
-        """The translator to use, or None when no backend covers the pair."""
+    def mt_for_pair(self, src: str, tgt: str) -> Translator | None:
+        """A translation model for the pair (never the generator), or None."""
         with self._lock:
             if (src, tgt) in FastTranslate.pairs:
                 try:
@@ -189,6 +189,14 @@ class TranslatorSet:
                                                       self.config.n_threads)
                 if self._hf.supports(src, tgt):
                     return self._hf
+            return None
+
+    def for_pair(self, src: str, tgt: str) -> Translator | None:
+        """The translator to use, or None when no backend covers the pair."""
+        mt = self.mt_for_pair(src, tgt)
+        if mt is not None:
+            return mt
+        with self._lock:
             if self.config.generator_translation and self._generator_factory is not None:
                 self._gen = self._gen or GeneratorTranslator(self._generator_factory(), self.config.prompts_dir)
                 return self._gen
