@@ -47,7 +47,8 @@ def _articles(n: int, seeds_dir: Path):
 def worker(n: int, backend: str, seeds_dir: Path, repair: bool, summary: bool) -> dict:
     from summarizer import Config, Pipeline
 
-    config = Config.load(generator_backend=backend, max_articles=max(50, n))
+    # reply_cache off: every reply generated, so the seconds measure the models
+    config = Config.load(generator_backend=backend, max_articles=max(50, n), reply_cache=False)
     start = time.perf_counter()
     pipe = Pipeline(config, repair=repair, summary=summary)
     report = pipe.run(_articles(n, seeds_dir))

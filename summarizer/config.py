@@ -90,6 +90,11 @@ class Config:
     # were decoded after the others (31 more passes): repair 111-114 -> 108 s on a slow
     # day, the same rewrites. 0 or 1 = one at a time.
     parallel_sequences: int = 32
+    # The generator's replies kept under ``home`` and given again for the same request
+    # (same model, settings, CPU, prompt and sampling; summarizer/models/reply_cache.py):
+    # running the same articles again skips the generator. The report says how many
+    # replies came from it. Off for speed measurements and the test suite.
+    reply_cache: bool = True
     seed: int = 0
     allow_hub: bool = False  # opt in to reaching a model hub; offline by default
 

@@ -108,6 +108,7 @@ class Pipeline:
     def _run_stages(self, docs: list[Document], report: Report,
                     on_stage: Callable[[str, Report], None] | None) -> Report:
         ctx = self.context
+        replies_before = ctx.models.reply_cache_counts() or (0, 0)
         for name, fn, enabled in self.stages():
             if not enabled or not docs:
                 continue
@@ -123,6 +124,16 @@ class Pipeline:
             if on_stage:
                 on_stage(name, report)
         report.models = self._models_used()
+        replies = ctx.models.reply_cache_counts()
+        if replies is not None:
+            cached, generated = (now - before for now, before in zip(replies, replies_before))
+            if cached or generated:
+                report.models["generator"] = {**report.models.get("generator", {}),
+                                              "replies_cached": cached, "replies_generated": generated}
+            if cached:
+                # seconds of a run served from the cache are no measure of the model's speed
+                ctx.note("generator", f"{cached} of {cached + generated} generator replies came from the reply "
+                                      "cache: the same requests in an earlier run (setting reply_cache)")
         report.timings["total"] = round(sum(v for k, v in report.timings.items() if k != "total"), 4)
         for stage, notes in ctx.notes.items():
             report.settings.setdefault("notes", {})[stage] = notes

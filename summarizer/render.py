@@ -10,6 +10,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from .document import Report
 
 
+def cached_replies(report: "Report") -> str:
+    """'12 of 30 generator replies from the reply cache' when any were, else '': the
+    run's seconds then do not measure the generator."""
+    gen = report.models.get("generator") if isinstance(report.models, dict) else None
+    cached = gen.get("replies_cached", 0) if isinstance(gen, dict) else 0
+    if not cached:
+        return ""
+    return f"{cached} of {cached + gen.get('replies_generated', 0)} generator replies from the reply cache"
+
+
 def _one_line(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -112,6 +122,8 @@ def report_to_markdown(report: "Report") -> str:
         machine = report.settings.get("machine")
         if isinstance(machine, dict):
             out += [f"Measured on {_md_escape(describe(machine))}.", ""]
+        if cached_replies(report):
+            out += [cached_replies(report).capitalize() + " (the same requests in an earlier run).", ""]
     if report.models:
         out += ["## Models", ""]
         for role, info in report.models.items():

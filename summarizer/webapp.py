@@ -38,6 +38,7 @@ from .ingest import Article, decode_bytes  # noqa: E402
 from .machine import describe  # noqa: E402
 from .models.hub import ModelHub  # noqa: E402
 from .pipeline import Pipeline  # noqa: E402
+from .render import cached_replies  # noqa: E402
 
 EXAMPLES_DIR = PROJECT_ROOT / "examples"
 MAX_SLOTS = 10  # article slots on the page; more articles can come as uploaded files
@@ -325,6 +326,8 @@ def render_overview(report: Report, n_inputs: int) -> str:
     machine = report.settings.get("machine")
     if timings and isinstance(machine, dict):
         timings += f" (on {esc(describe(machine))})"
+    if timings and cached_replies(report):
+        timings += f"; {esc(cached_replies(report))}"
     return ("<table class='overview'><thead><tr><th>#</th><th>outlet</th><th>title</th><th>lang</th><th>date</th>"
             "<th>sentences</th><th>flagged</th><th>repaired</th><th>scores by sentence</th></tr></thead><tbody>"
             + "".join(rows) + f"</tbody></table><div class='muted'>{timings}</div>")

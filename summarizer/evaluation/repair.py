@@ -14,6 +14,7 @@ from .cache import ItemCache, item_key, process
 from .datasets import SegmentSet
 from .metrics import MIN_PAIRED, mt_scores, mt_signatures, paired_mt_test
 from .signature import make_signature, system_fingerprint
+from ..models.reply_cache import replies_since
 from ..repair import NO_CHANGE, UNVERIFIABLE
 
 
@@ -58,10 +59,12 @@ def evaluate_repair(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir
         return recs
 
     keys = [item_key(s.mt, s.src if bilingual else None, data.src_lang if bilingual else None) for s in segs]
+    replies_before = ctx.models.reply_cache_counts()
     start = time.perf_counter()
     records, computed = process(segs, keys, [s.index for s in segs], cache, compute, batch_size=batch_size,
                                 desc=f"repair {data.name}", progress=progress)
     wall = time.perf_counter() - start
+    replies_now = ctx.models.reply_cache_counts()
     cache.put_models(dict(ctx.models.used))
 
     out = [r["output"] for r in records]
@@ -101,6 +104,7 @@ def evaluate_repair(data: SegmentSet, ctx, *, mode: str = "bilingual", cache_dir
     secs = [r.get("seconds") for r in records if r.get("seconds") is not None]
     return {"signature": sig, "scores": scores, "significance": significance, "counts": counts,
             "timing": {"items_computed": computed, "items_cached": len(segs) - computed,
+                       "generator_replies": replies_since(replies_before, replies_now),
                        "wall_seconds": round(wall, 2),
                        "stage_seconds_per_item": round(sum(secs) / len(secs), 4) if secs else None},
             "items": items}

@@ -7,6 +7,7 @@ import hashlib
 import time
 from typing import Any, Callable
 
+from ..models.reply_cache import replies_since
 from ..summarize import INPUT_SHARE, length_target
 from .baselines import cut_words, lead, lexrank_order
 from .cache import ItemCache, item_key, process
@@ -106,10 +107,12 @@ def evaluate_summarize(data: StorySet, config, *, cache_dir=None, progress: bool
 
     stories = data.stories
     keys = [item_key(s.documents) for s in stories]
+    replies_before = ctx.models.reply_cache_counts() if ctx is not None else None
     start = time.perf_counter()
     records, computed = process(stories, keys, [s.index for s in stories], cache, compute, batch_size=1,
                                 desc=f"summarize {data.name}", progress=progress)
     wall = time.perf_counter() - start
+    replies_now = ctx.models.reply_cache_counts() if ctx is not None else None
     cache.put_models(dict(ctx.models.used) if ctx is not None else {})
 
     refs = [strip_markers(s.reference) for s in stories]
@@ -169,6 +172,7 @@ def evaluate_summarize(data: StorySet, config, *, cache_dir=None, progress: bool
     return {"signature": sig, "scores": scores, "significance": significance,
             "reference_avg_words": round(sum(len(r.split()) for r in refs) / max(1, len(refs)), 1),
             "timing": {"items_computed": computed, "items_cached": len(stories) - computed,
+                       "generator_replies": replies_since(replies_before, replies_now),
                        "wall_seconds": round(wall, 2),
                        "seconds_per_story": round(sum(secs) / len(secs), 3) if secs else None},
             "items": items}

@@ -36,9 +36,20 @@ class ModelHub:
         """The generator for repair, summaries and fallback translation (default Qwen)."""
         with self._locks["generator"]:
             if self._generator is None:
-                self._generator = load_generator(self.config)
+                gen = load_generator(self.config)
+                if self.config.reply_cache:
+                    from .reply_cache import with_reply_cache
+
+                    gen = with_reply_cache(gen, self.config.home)
+                self._generator = gen
                 self.used["generator"] = self._generator.info()
             return self._generator
+
+    def reply_cache_counts(self) -> tuple[int, int] | None:
+        """(replies served from the reply cache, replies generated) so far for requests
+        from this thread, or None when the generator is not loaded or has no reply cache."""
+        counts = getattr(self._generator, "counts", None)
+        return counts() if counts is not None else None
 
     @property
     def scorer(self) -> Generator:
