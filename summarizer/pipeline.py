@@ -134,6 +134,9 @@ class Pipeline:
                 # seconds of a run served from the cache are no measure of the model's speed
                 ctx.note("generator", f"{cached} of {cached + generated} generator replies came from the reply "
                                       "cache: the same requests in an earlier run (setting reply_cache)")
+            problem = ctx.models.reply_cache_problem()
+            if problem:
+                ctx.note("generator", f"the reply cache failed ({problem}); replies are generated and not kept")
         report.timings["total"] = round(sum(v for k, v in report.timings.items() if k != "total"), 4)
         for stage, notes in ctx.notes.items():
             report.settings.setdefault("notes", {})[stage] = notes

@@ -149,3 +149,16 @@ def test_each_thread_counts_its_own_requests(tmp_path):
     worker.start()
     worker.join()
     assert seen["counts"] == (1, 0) and gen.counts() == (0, 1)
+
+
+def test_a_damaged_cache_file_never_stops_the_generator(tmp_path):
+    path = tmp_path / "r.sqlite3"
+    path.write_bytes(b"not a database " * 100)
+    inner = CountingGenerator()
+    gen = CachedGenerator(inner, ReplyStore(path))
+    assert gen.chat(CHAT) == "reply 1" and gen.chat(CHAT) == "reply 2"  # generated each time, not kept
+    assert "DatabaseError" in gen.store.problem
+    (tmp_path / "file").write_text("x")  # a file where the cache's folder should be
+    blocked = ReplyStore(tmp_path / "file" / "r.sqlite3")
+    blocked.put("k", "v")
+    assert blocked.problem and blocked.get("k") is None and len(blocked) == 0

@@ -51,6 +51,11 @@ class ModelHub:
         counts = getattr(self._generator, "counts", None)
         return counts() if counts is not None else None
 
+    def reply_cache_problem(self) -> str | None:
+        """Why the reply cache stopped answering and keeping replies, if it did."""
+        store = getattr(self._generator, "store", None)
+        return f"{store.path}: {store.problem}" if store is not None and store.problem else None
+
     @property
     def scorer(self) -> Generator:
         """The cheap LM for fluency evidence (default SmolLM2-135M)."""

@@ -42,38 +42,62 @@ FILE_NAME = "replies.sqlite3"
 
 
 class ReplyStore:
-    """key -> reply, in one SQLite file (safe across threads and processes)."""
+    """key -> reply, in one SQLite file (safe across threads and processes).
+
+    A file that cannot be opened, read or written (a read-only home, a damaged file, a
+    full disk) never stops a run: the store records the ``problem``, answers nothing and
+    keeps nothing from then on, and the report says so."""
 
     def __init__(self, path: Path, max_entries: int = MAX_ENTRIES):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_entries = max_entries
+        self.problem: str | None = None
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=10, check_same_thread=False)
-        with self._lock, self._db:
-            self._db.execute("CREATE TABLE IF NOT EXISTS replies "
-                             "(key TEXT PRIMARY KEY, reply TEXT NOT NULL, used REAL NOT NULL)")
+        self._db = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=10, check_same_thread=False)
+            with self._db:
+                self._db.execute("CREATE TABLE IF NOT EXISTS replies "
+                                 "(key TEXT PRIMARY KEY, reply TEXT NOT NULL, used REAL NOT NULL)")
+        except (OSError, sqlite3.Error) as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: Exception) -> None:
+        self.problem = f"{type(exc).__name__}: {exc}"
 
     def get(self, key: str) -> str | None:
         with self._lock:
-            row = self._db.execute("SELECT reply FROM replies WHERE key = ?", (key,)).fetchone()
-            if row is not None:
-                with self._db:
-                    self._db.execute("UPDATE replies SET used = ? WHERE key = ?", (time.time(), key))
+            if self.problem:
+                return None
+            try:
+                row = self._db.execute("SELECT reply FROM replies WHERE key = ?", (key,)).fetchone()
+                if row is not None:
+                    with self._db:
+                        self._db.execute("UPDATE replies SET used = ? WHERE key = ?", (time.time(), key))
+            except (OSError, sqlite3.Error) as exc:
+                self._fail(exc)
+                return None
         return None if row is None else row[0]
 
     def put(self, key: str, reply: str) -> None:
-        with self._lock, self._db:
-            self._db.execute("INSERT OR REPLACE INTO replies (key, reply, used) VALUES (?, ?, ?)",
-                             (key, reply, time.time()))
-            (n,) = self._db.execute("SELECT COUNT(*) FROM replies").fetchone()
-            if n > self.max_entries:
-                self._db.execute("DELETE FROM replies WHERE key IN "
-                                 "(SELECT key FROM replies ORDER BY used ASC LIMIT ?)", (n - self.max_entries,))
+        with self._lock:
+            if self.problem:
+                return
+            try:
+                with self._db:
+                    self._db.execute("INSERT OR REPLACE INTO replies (key, reply, used) VALUES (?, ?, ?)",
+                                     (key, reply, time.time()))
+                    (n,) = self._db.execute("SELECT COUNT(*) FROM replies").fetchone()
+                    if n > self.max_entries:
+                        self._db.execute("DELETE FROM replies WHERE key IN "
+                                         "(SELECT key FROM replies ORDER BY used ASC LIMIT ?)", (n - self.max_entries,))
+            except (OSError, sqlite3.Error) as exc:
+                self._fail(exc)
 
     def __len__(self) -> int:
         with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM replies").fetchone()[0]
+            return 0 if self.problem else self._db.execute("SELECT COUNT(*) FROM replies").fetchone()[0]
 
 
 def generator_identity(gen: Generator) -> dict[str, Any]:
