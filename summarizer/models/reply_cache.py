@@ -1,21 +1,22 @@
 """The generator's replies kept on disk, keyed by everything that decides them.
 
-A run of the seeds spends ~140 s of its ~180 in the generator, and a second run of the
-same articles (the page's example run twice, one title corrected, the NeuS evaluation
-after a change to the summary's post-processing) asks it the same prompts again. The
-generator's replies are a function of what the key holds: the model file, the backend,
-its version and settings, this CPU's instruction sets (llama.cpp's kernels round
-differently on another CPU), the call (chat, completion or a batch of chats), the
-messages and every sampling setting, with the sampler's seed (a sampled reply is
-repeatable too). A reply found under its key is the reply the model gave to exactly
-that request before; nothing approximate is ever served.
+The seeds' run spends most of its time in the generator (on a 2-core AVX2 machine, 188
+of 201 s in repair and the summary), and a second run of the same articles (the page's
+example run twice, one title corrected, the NeuS evaluation after a change to the
+summary's post-processing) asks it the same prompts again. The generator's replies are
+a function of what the key holds: the model file, the backend, its version and
+settings, this CPU's instruction sets (llama.cpp's kernels round differently on another
+CPU), the call (chat, completion or a batch of chats), the messages and every sampling
+setting, with the sampler's seed (a sampled reply is repeatable too). A reply found
+under its key is the reply the model gave to exactly that request before; nothing
+approximate is ever served.
 
-One limit, measured in the code it depends on: llama.cpp decodes a batch of chats
-together, and ggml's products take a batch's rows in groups of four, so a chat decoded
-beside other chats can resolve a near-tie differently from the same chat beside
-others (models/canonical_eval.py). A run whose prompts are partly cached decodes only
-the others together; its uncached replies may then differ in such a tie from a run
-with nothing cached. The report says how many replies came from the cache.
+One limit: llama.cpp decodes a batch of chats together, and ggml's products take a
+batch's rows in groups of four (models/canonical_eval.py), so a chat decoded beside some
+chats can resolve a near-tie differently from the same chat beside others. A run whose
+prompts are partly cached decodes only the others together; its uncached replies may
+then differ in such a tie from a run with nothing cached. The report says how many
+replies came from the cache.
 
 Not cached: a server backend (the model behind a server's id can change), and
 generation with ``reply_cache`` off (``SUMMARIZER_REPLY_CACHE=0``), which the speed
